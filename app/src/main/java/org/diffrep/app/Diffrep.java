@@ -1,0 +1,26 @@
+package org.diffrep.app;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code bin/diffrep} entry point. Each subcommand is also a plain main class in the module
+ * that owns its functionality, for users who call it from their own tooling.
+ */
+@Command(name = "diffrep", mixinStandardHelpOptions = true, version = "diffrep 0.1.0",
+        description = "Diffusion U-Net features as visual representations (SameDiff / ND4J).",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class Diffrep {
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Diffrep());
+        for (Object command : Commands.all()) {
+            cl.addSubcommand(command);
+        }
+        return cl;
+    }
+}

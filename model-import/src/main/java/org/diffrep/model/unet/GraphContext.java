@@ -1,0 +1,109 @@
+package org.diffrep.model.unet;
+
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.enums.WeightsFormat;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.Arrays;
+
+/**
+ * The SameDiff graph a U-Net is being built into, with the few neural-net ops guided-diffusion's
+ * {@code nn.py} defines (GroupNorm32, SiLU, conv, linear). Parameters are looked up by state_dict key
+ * through {@link ParameterSource}, so every builder piece names its weights exactly as PyTorch does.
+ */
+public final class GraphContext {
+
+    /** Supplies the graph variable for a state_dict key, checking it has the expected shape. */
+    @FunctionalInterface
+    public interface ParameterSource {
+        SDVariable parameter(SameDiff sd, String key, long[] shape);
+    }
+
+    private final SameDiff sd;
+    private final ParameterSource parameters;
+
+    public GraphContext(SameDiff sd, ParameterSource parameters) {
+        this.sd = sd;
+        this.parameters = parameters;
+    }
+
+    public SameDiff sd() {
+        return sd;
+    }
+
+    public SDVariable param(String key, long... shape) {
+        return parameters.parameter(sd, key, shape);
+    }
+
+    /** GroupNorm with affine weight/bias {@code prefix.weight}/{@code prefix.bias}; statistics over (C/G, H, W). */
+    public SDVariable groupNorm(SDVariable x, String prefix, int channels, int groups, double eps) {
+        SDVariable gamma = param(prefix + ".weight", channels).reshape(1, channels, 1, 1);
+        SDVariable beta = param(prefix + ".bias", channels).reshape(1, channels, 1, 1);
+        SDVariable grouped = x.reshape(batchShape(x, 1, groups, -1));
+        SDVariable mean = grouped.mean(true, 2);
+        SDVariable centered = grouped.sub(mean);
+        SDVariable variance = centered.mul(centered).mean(true, 2);
+        SDVariable normalized = centered.mul(sd.math().rsqrt(variance.add(eps)));
+        return normalized.reshape(x.shape()).mul(gamma).add(beta);
+    }
+
+    /**
+     * The shape vector [N * batchFactor, rest...] with N the runtime batch size of x, so one graph
+     * serves every batch size.
+     */
+    public SDVariable batchShape(SDVariable x, long batchFactor, long... rest) {
+        SDVariable n = x.shape().get(SDIndex.interval(0, 1));
+        if (batchFactor != 1) n = n.mul(batchFactor);
+        return sd.concat(0, n, sd.constant(Nd4j.createFromArray(rest)));
+    }
+
+    public SDVariable silu(SDVariable x) {
+        return sd.nn().swish(x);
+    }
+
+    /** 2-d convolution with a PyTorch weight [out, in, k, k] and bias, padding k/2 ("same" for odd k). */
+    public SDVariable conv(SDVariable x, String prefix, int in, int out, int kernel, int stride) {
+        SDVariable w = param(prefix + ".weight", out, in, kernel, kernel);
+        SDVariable b = param(prefix + ".bias", out);
+        return sd.cnn().conv2d(x, w, b, Conv2DConfig.builder()
+                .kH(kernel).kW(kernel).sH(stride).sW(stride).pH(kernel / 2).pW(kernel / 2)
+                .dataFormat("NCHW").weightsFormat(WeightsFormat.OIYX).build());
+    }
+
+    /** A PyTorch {@code Conv1d(in, out, 1)} (weight [out, in, 1]) applied to an NCHW map as a 1x1 conv. */
+    public SDVariable conv1x1From1d(SDVariable x, String prefix, int in, int out) {
+        SDVariable w = param(prefix + ".weight", out, in, 1).reshape(out, in, 1, 1);
+        SDVariable b = param(prefix + ".bias", out);
+        return sd.cnn().conv2d(x, w, b, Conv2DConfig.builder()
+                .kH(1).kW(1).dataFormat("NCHW").weightsFormat(WeightsFormat.OIYX).build());
+    }
+
+    /** PyTorch {@code Linear(in, out)}: x [N, in] times weight [out, in] transposed, plus bias. */
+    public SDVariable linear(SDVariable x, String prefix, int in, int out) {
+        SDVariable w = param(prefix + ".weight", out, in);
+        SDVariable b = param(prefix + ".bias", out);
+        return sd.mmul(x, w, false, true, false).add(b);
+    }
+
+    public SDVariable avgPool2x2(SDVariable x) {
+        return sd.cnn().avgPooling2d(x, Pooling2DConfig.builder()
+                .kH(2).kW(2).sH(2).sW(2).type(org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D.Pooling2DType.AVG).isNHWC(false).build());
+    }
+
+    public SDVariable upsampleNearest2x(SDVariable x) {
+        // the single-scale overload upsampling2d(x, 2) fails shape inference in M2.1
+        return sd.cnn().upsampling2d(x, 2, 2, true);
+    }
+
+    /** Channels [from, to) of an [N, C, ...] tensor. */
+    public SDVariable channels(SDVariable x, long from, long to, int rank) {
+        SDIndex[] idx = new SDIndex[rank];
+        Arrays.fill(idx, SDIndex.all());
+        idx[1] = SDIndex.interval(from, to);
+        return x.get(idx);
+    }
+}
