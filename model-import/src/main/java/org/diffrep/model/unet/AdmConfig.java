@@ -133,7 +133,7 @@ public record AdmConfig(
         int imageSize = requiredInt(n, "image_size");
         int modelChannels = n.has("model_channels") ? n.get("model_channels").asInt() : requiredInt(n, "num_channels");
         int inChannels = n.path("in_channels").asInt(3);
-        List<Double> mult = n.has("channel_mult") && !n.get("channel_mult").asText("x").isEmpty()
+        List<Double> mult = n.has("channel_mult") && (n.get("channel_mult").isArray() || !n.get("channel_mult").asText().isBlank())
                 ? doubles(n.get("channel_mult")) : defaultChannelMult(imageSize);
         int outChannels = n.has("out_channels") ? n.get("out_channels").asInt()
                 : (n.path("learn_sigma").asBoolean(false) ? 2 * inChannels : inChannels);
