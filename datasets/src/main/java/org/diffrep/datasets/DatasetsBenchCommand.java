@@ -1,0 +1,139 @@
+package org.diffrep.datasets;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.nd4j.linalg.dataset.DataSet;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code diffrep datasets bench}: images per second through {@link ImageBatchIterator} (read, decode,
+ * resize, crop, flip, to [-1, 1] NCHW batches) for one or more thread counts. With
+ * {@code --synthetic N} it first writes N photo-like 500x375 JPEGs to a temporary folder.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure loading throughput (decode + resize + crop) in images per second.")
+public final class DatasetsBenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--dataset", completionCandidates = DatasetsCommand.Names.class,
+            description = "One of: ${COMPLETION-CANDIDATES} (default: imagenet, for --synthetic).")
+    String dataset = "imagenet";
+
+    @Option(names = "--root", description = "Dataset root; omit with --synthetic.")
+    Path root;
+
+    @Option(names = "--split", description = "Split to read (default: the dataset's training split).")
+    String split;
+
+    @Option(names = "--synthetic", paramLabel = "N", description = "Bench on N generated photo-like JPEGs instead of --root.")
+    int synthetic;
+
+    @Option(names = "--synthetic-size", split = "x", paramLabel = "WxH", description = "Size of generated images (default: 500x375).")
+    int[] syntheticSize = {500, 375};
+
+    @Option(names = "--size", description = "Output side S (default: ${DEFAULT-VALUE}).")
+    int size = 256;
+
+    @Option(names = "--threads", split = ",", description = "Decode thread counts to try, e.g. 1,2 (default: all cores).")
+    List<Integer> threads = List.of(Runtime.getRuntime().availableProcessors());
+
+    @Option(names = "--batch", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch = 32;
+
+    @Option(names = "--limit", description = "Images to time per run, after one warm-up batch (default: ${DEFAULT-VALUE}).")
+    int limit = 1024;
+
+    @Option(names = "--train", description = "Training transform (random flip) instead of evaluation.")
+    boolean train;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new DatasetsBenchCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Path tmp = null;
+        try {
+            Path dataRoot = root;
+            String name = dataset;
+            if (synthetic > 0) {
+                tmp = Files.createTempDirectory("diffrep-bench");
+                out.printf("writing %d synthetic %dx%d JPEGs to %s%n", synthetic, syntheticSize[0], syntheticSize[1], tmp);
+                out.flush();
+                SyntheticImages.writeImageNetLike(tmp, synthetic, 10, syntheticSize[0], syntheticSize[1], 1);
+                dataRoot = tmp;
+                name = "imagenet";
+            } else if (root == null) {
+                err.println("error: give --root DIR or --synthetic N");
+                return 2;
+            }
+            ImageDataset ds = DatasetRegistry.open(name, dataRoot);
+            String s = split != null ? split : ds.trainSplit();
+            for (int t : threads) {
+                double rate = run(ds, s, t);
+                out.printf("%s %s: %.1f images/s (S=%d, batch %d, %d decode thread%s, %d cores)%n", name, s, rate, size,
+                        batch, t, t == 1 ? "" : "s", Runtime.getRuntime().availableProcessors());
+                out.flush();
+            }
+            return 0;
+        } catch (DatasetLayoutException | IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        } finally {
+            if (tmp != null) {
+                deleteTree(tmp);
+            }
+        }
+    }
+
+    private double run(ImageDataset ds, String s, int threadCount) {
+        LoaderOptions options = LoaderOptions.evaluation(size).withTrain(train).withShuffle(true).withBatchSize(batch)
+                .withThreads(threadCount).withMaxBadFraction(1.0);
+        try (ImageBatchIterator it = new ImageBatchIterator(ds, s, options)) {
+            if (it.hasNext()) {
+                it.next();
+            }
+            long start = System.nanoTime();
+            int images = 0;
+            while (images < limit) {
+                if (!it.hasNext()) {
+                    it.reset();
+                    if (!it.hasNext()) {
+                        break;
+                    }
+                }
+                DataSet d = it.next();
+                images += (int) d.getFeatures().size(0);
+            }
+            return images / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,297 @@
+package org.diffrep.datasets;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Batches of one split, decoded by background threads that run {@code prefetchBatches} batches
+ * ahead of the consumer. Features are [N, C, S, S] floats in [-1, 1] (RGB). Labels: one-hot [N, K]
+ * for classification; for segmentation a class-index map [N, 1, S, S] with
+ * {@link SampleLoader#IGNORE} at ignored pixels and a labels mask that is 0 there (COCO: category
+ * map with background = 80, batches are {@link ObjectDataSet}s carrying the objects too).
+ *
+ * <p>Everything random (order, flips, crops) is derived from the seed, the epoch and the sample's
+ * index, never from thread timing, so a seed reproduces a run exactly. Each {@link #reset()}
+ * after data was consumed starts the next epoch with a new order. Unreadable images are skipped
+ * (the batch is filled from the following samples) and recorded in {@link #report()}.
+ */
+public final class ImageBatchIterator implements DataSetIterator, AutoCloseable {
+    private static final long serialVersionUID = 1L;
+    private static final AtomicInteger POOLS = new AtomicInteger();
+
+    private final transient ImageDataset dataset;
+    private final transient List<Sample> samples;
+    private final transient LoaderOptions options;
+    private final transient SampleLoader loader;
+    private final transient LoadReport report;
+    private final transient ExecutorService pool;
+    private final transient ArrayDeque<Future<Result>> pending = new ArrayDeque<>();
+    private int[] order;
+    private int submitted;
+    private int epoch;
+    private boolean consumed;
+    private transient DataSet next;
+    private transient DataSetPreProcessor preProcessor;
+
+    private record Result(LoadedSample sample, String path, String reason) {}
+
+    public ImageBatchIterator(ImageDataset dataset, String split, LoaderOptions options) {
+        this.dataset = dataset;
+        this.samples = dataset.samples(split);
+        this.options = options;
+        this.loader = new SampleLoader(dataset, split, options);
+        this.report = new LoadReport(dataset.name(), split, samples.size(), options.maxBadFraction());
+        int id = POOLS.incrementAndGet();
+        AtomicInteger threads = new AtomicInteger();
+        this.pool = Executors.newFixedThreadPool(options.threads(), r -> {
+            Thread t = new Thread(r, "diffrep-decode-" + id + "-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        startEpoch();
+    }
+
+    /** Unreadable files met so far. */
+    public LoadReport report() {
+        return report;
+    }
+
+    public int epoch() {
+        return epoch;
+    }
+
+    /** Jumps to a given epoch (e.g. when resuming a run), discarding what was prefetched. */
+    public void setEpoch(int epoch) {
+        cancelPending();
+        this.epoch = epoch;
+        startEpoch();
+    }
+
+    /** Number of samples in the split (before skipping unreadable ones). */
+    public int size() {
+        return samples.size();
+    }
+
+    private void startEpoch() {
+        order = new int[samples.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        if (options.shuffle()) {
+            SplittableRandom rng = new SplittableRandom(mix(options.seed(), epoch, -1));
+            for (int i = order.length - 1; i > 0; i--) {
+                int j = rng.nextInt(i + 1);
+                int t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+        }
+        submitted = 0;
+        consumed = false;
+        next = null;
+        submitMore();
+    }
+
+    private void submitMore() {
+        int window = options.prefetchBatches() * options.batchSize();
+        while (pending.size() < window && submitted < order.length) {
+            int sampleIndex = order[submitted++];
+            int e = epoch;
+            pending.add(pool.submit(() -> loadOne(sampleIndex, e)));
+        }
+    }
+
+    private Result loadOne(int sampleIndex, int epochOfTask) {
+        Sample s = samples.get(sampleIndex);
+        try {
+            return new Result(loader.load(s, new SplittableRandom(mix(options.seed(), epochOfTask, sampleIndex))), null, null);
+        } catch (UnreadableImageException e) {
+            return new Result(null, e.path(), e.reason());
+        }
+    }
+
+    /** SplitMix64-style mixing so neighbouring seeds, epochs and indices give unrelated streams. */
+    private static long mix(long seed, int epoch, int index) {
+        long z = seed * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + index * 0x94D049BB133111EBL;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    private void cancelPending() {
+        for (Future<Result> f : pending) {
+            f.cancel(false);
+        }
+        pending.clear();
+    }
+
+    @Override
+    public boolean hasNext() {
+        if (next == null) {
+            next = buildNext();
+        }
+        return next != null;
+    }
+
+    @Override
+    public DataSet next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException("epoch " + epoch + " of " + dataset.name() + " is exhausted; call reset()");
+        }
+        DataSet out = next;
+        next = null;
+        consumed = true;
+        if (preProcessor != null) {
+            preProcessor.preProcess(out);
+        }
+        return out;
+    }
+
+    @Override
+    public DataSet next(int num) {
+        throw new UnsupportedOperationException("the batch size is fixed by LoaderOptions.batchSize (" + options.batchSize() + ")");
+    }
+
+    private DataSet buildNext() {
+        List<LoadedSample> batch = new ArrayList<>(options.batchSize());
+        while (batch.size() < options.batchSize()) {
+            Future<Result> f = pending.poll();
+            if (f == null) {
+                break;
+            }
+            Result r = await(f);
+            submitMore();
+            if (r.sample != null) {
+                batch.add(r.sample);
+            } else {
+                report.record(r.path, r.reason);
+            }
+        }
+        if (batch.isEmpty() || (options.dropLast() && batch.size() < options.batchSize())) {
+            return null;
+        }
+        return assemble(batch);
+    }
+
+    private static Result await(Future<Result> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a decoded image", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("image decoding failed unexpectedly", e.getCause());
+        }
+    }
+
+    private DataSet assemble(List<LoadedSample> batch) {
+        int n = batch.size();
+        int c = options.channels();
+        int s = options.imageSize();
+        int per = c * s * s;
+        float[] features = new float[n * per];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(batch.get(i).pixels(), 0, features, i * per, per);
+        }
+        INDArray x = Nd4j.create(features, new long[] {n, c, s, s}, 'c');
+        DataSet out;
+        if (dataset.task() == Task.CLASSIFICATION) {
+            int k = dataset.numClasses();
+            float[] oneHot = new float[n * k];
+            for (int i = 0; i < n; i++) {
+                oneHot[i * k + batch.get(i).label()] = 1f;
+            }
+            out = new DataSet(x, Nd4j.create(oneHot, new long[] {n, k}, 'c'));
+        } else {
+            float[] labels = new float[n * s * s];
+            float[] mask = new float[n * s * s];
+            for (int i = 0; i < n; i++) {
+                int[] map = batch.get(i).labelMap();
+                for (int j = 0; j < map.length; j++) {
+                    labels[i * s * s + j] = map[j];
+                    mask[i * s * s + j] = map[j] == SampleLoader.IGNORE ? 0f : 1f;
+                }
+            }
+            INDArray y = Nd4j.create(labels, new long[] {n, 1, s, s}, 'c');
+            INDArray m = Nd4j.create(mask, new long[] {n, 1, s, s}, 'c');
+            if (dataset.task() == Task.INSTANCE_SEGMENTATION) {
+                out = new ObjectDataSet(x, y, m, batch.stream().map(LoadedSample::objects).toList());
+            } else {
+                out = new DataSet(x, y, null, m);
+            }
+        }
+        out.setLabelNames(dataset.classNames());
+        return out;
+    }
+
+    @Override
+    public int inputColumns() {
+        return options.channels() * options.imageSize() * options.imageSize();
+    }
+
+    @Override
+    public int totalOutcomes() {
+        return dataset.numClasses();
+    }
+
+    @Override
+    public boolean resetSupported() {
+        return true;
+    }
+
+    /** Decoding already runs in background threads; wrapping in another async iterator only adds a copy. */
+    @Override
+    public boolean asyncSupported() {
+        return false;
+    }
+
+    /** Starts the next epoch, unless nothing of the current one was consumed yet. */
+    @Override
+    public void reset() {
+        if (!consumed) {
+            return;
+        }
+        cancelPending();
+        epoch++;
+        startEpoch();
+    }
+
+    @Override
+    public int batch() {
+        return options.batchSize();
+    }
+
+    @Override
+    public void setPreProcessor(DataSetPreProcessor preProcessor) {
+        this.preProcessor = preProcessor;
+    }
+
+    @Override
+    public DataSetPreProcessor getPreProcessor() {
+        return preProcessor;
+    }
+
+    @Override
+    public List<String> getLabels() {
+        return dataset.classNames();
+    }
+
+    @Override
+    public void close() {
+        cancelPending();
+        pool.shutdownNow();
+    }
+}
