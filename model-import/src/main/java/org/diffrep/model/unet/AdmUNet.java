@@ -1,5 +1,7 @@
 package org.diffrep.model.unet;
 
+import org.diffrep.model.checkpoint.StateDict;
+import org.diffrep.model.checkpoint.StateDictCheck;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
@@ -106,9 +108,10 @@ public final class AdmUNet {
     }
 
     public Map<String, INDArray> placeholders(INDArray xt, INDArray timesteps) {
-        if (xt.rank() != 4 || xt.size(1) != config.inChannels()) {
-            throw new IllegalArgumentException("expected input [N, " + config.inChannels() + ", H, W], got "
-                    + Arrays.toString(xt.shape()));
+        int s = config.imageSize();
+        if (xt.rank() != 4 || xt.size(1) != config.inChannels() || xt.size(2) != s || xt.size(3) != s) {
+            throw new IllegalArgumentException("expected input [N, " + config.inChannels() + ", " + s + ", " + s + "] for "
+                    + config.name() + ", got " + Arrays.toString(xt.shape()) + " (build with config.withImageSize(...) for other sizes)");
         }
         if (timesteps.length() != xt.size(0)) {
             throw new IllegalArgumentException("need one timestep per sample: " + xt.size(0) + " samples, "
@@ -157,6 +160,13 @@ public final class AdmUNet {
             return this;
         }
 
+        /** Weights from a checkpoint; every mismatching key is reported at once, with expected and actual shape. */
+        public Builder setWeights(StateDict stateDict) {
+            StateDictCheck.requireMatch(stateDict, config.expectedStateDict(), config.name());
+            this.weights = stateDict::get;
+            return this;
+        }
+
         /** guided-diffusion's initialisation (PyTorch defaults, zeroed output convs), seeded. */
         public Builder optRandomWeights(long seed) {
             this.weights = RandomInit.forConfig(config, seed);
@@ -192,21 +202,25 @@ public final class AdmUNet {
                 sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
             }
             GraphContext g = new GraphContext(sd, this::parameter);
-            SDVariable x = sd.placeHolder(INPUT, DataType.FLOAT, -1, config.inChannels(), -1, -1);
+            int side = config.imageSize();
+            SDVariable x = sd.placeHolder(INPUT, DataType.FLOAT, -1, config.inChannels(), side, side);
             SDVariable t = sd.placeHolder(TIMESTEPS, DataType.FLOAT, -1);
-            SDVariable emb = layout.timeEmbedding().apply(g, t, null);
+            SDVariable emb = layout.timeEmbedding().apply(g, t, null, 0);
 
             Map<Integer, SDVariable> outputs = new HashMap<>();
             SDVariable h = x;
             for (UNetLayout.Block block : layout.blocks().subList(0, upTo)) {
                 if (block.skipFrom() > 0) h = sd.concat(1, h, outputs.get(block.skipFrom()));
-                for (UNetLayer layer : block.layers()) h = layer.apply(g, h, emb);
+                for (UNetLayer layer : block.layers()) {
+                    h = layer.apply(g, h, emb, side);
+                    side = layer.outputSide(side);
+                }
                 sd.renameVariable(h.name(), blockName(block.index()));
                 h = sd.getVariable(blockName(block.index()));
                 outputs.put(block.index(), h);
             }
             if (upTo == layout.numBlocks()) {
-                SDVariable out = layout.outputHead().apply(g, h, emb);
+                SDVariable out = layout.outputHead().apply(g, h, emb, side);
                 sd.renameVariable(out.name(), OUTPUT);
             }
             return new AdmUNet(config, layout, sd, upTo);

@@ -6,7 +6,6 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
 
@@ -39,26 +38,20 @@ public final class GraphContext {
         return parameters.parameter(sd, key, shape);
     }
 
-    /** GroupNorm with affine weight/bias {@code prefix.weight}/{@code prefix.bias}; statistics over (C/G, H, W). */
-    public SDVariable groupNorm(SDVariable x, String prefix, int channels, int groups, double eps) {
+    /**
+     * GroupNorm with affine weight/bias {@code prefix.weight}/{@code prefix.bias}; statistics over
+     * (C/G, H, W) of an [N, C, side, side] map. Shapes other than the batch are static, so no shape
+     * ops run per call.
+     */
+    public SDVariable groupNorm(SDVariable x, String prefix, int channels, int side, int groups, double eps) {
         SDVariable gamma = param(prefix + ".weight", channels).reshape(1, channels, 1, 1);
         SDVariable beta = param(prefix + ".bias", channels).reshape(1, channels, 1, 1);
-        SDVariable grouped = x.reshape(batchShape(x, 1, groups, -1));
+        SDVariable grouped = x.reshape(-1, groups, (long) channels / groups * side * side);
         SDVariable mean = grouped.mean(true, 2);
         SDVariable centered = grouped.sub(mean);
         SDVariable variance = centered.mul(centered).mean(true, 2);
         SDVariable normalized = centered.mul(sd.math().rsqrt(variance.add(eps)));
-        return normalized.reshape(x.shape()).mul(gamma).add(beta);
-    }
-
-    /**
-     * The shape vector [N * batchFactor, rest...] with N the runtime batch size of x, so one graph
-     * serves every batch size.
-     */
-    public SDVariable batchShape(SDVariable x, long batchFactor, long... rest) {
-        SDVariable n = x.shape().get(SDIndex.interval(0, 1));
-        if (batchFactor != 1) n = n.mul(batchFactor);
-        return sd.concat(0, n, sd.constant(Nd4j.createFromArray(rest)));
+        return normalized.reshape(-1, channels, side, side).mul(gamma).add(beta);
     }
 
     public SDVariable silu(SDVariable x) {

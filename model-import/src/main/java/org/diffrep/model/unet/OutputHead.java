@@ -8,8 +8,8 @@ import java.util.Map;
 public record OutputHead(int channels, int outChannels, int groups, double eps) implements UNetLayer {
 
     @Override
-    public SDVariable apply(GraphContext g, SDVariable x, SDVariable emb) {
-        return g.conv(g.silu(g.groupNorm(x, "out.0", channels, groups, eps)), "out.2", channels, outChannels, 3, 1);
+    public SDVariable apply(GraphContext g, SDVariable x, SDVariable emb, int side) {
+        return g.conv(g.silu(g.groupNorm(x, "out.0", channels, side, groups, eps)), "out.2", channels, outChannels, 3, 1);
     }
 
     @Override

@@ -25,7 +25,7 @@ public record TimeEmbedding(int modelChannels, int embedDim) implements UNetLaye
 
     /** @param timesteps [N] float timesteps (the integer t, unscaled) */
     @Override
-    public SDVariable apply(GraphContext g, SDVariable timesteps, SDVariable unused) {
+    public SDVariable apply(GraphContext g, SDVariable timesteps, SDVariable unused, int side) {
         float[] freqs = frequencies(modelChannels);
         SDVariable f = g.sd().constant(Nd4j.createFromArray(freqs).reshape(1, freqs.length));
         SDVariable args = timesteps.castTo(DataType.FLOAT).reshape(-1, 1).mul(f);

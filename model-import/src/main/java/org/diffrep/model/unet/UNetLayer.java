@@ -12,8 +12,16 @@ import java.util.Map;
 public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock, UNetLayer.Attention,
         UNetLayer.Downsample, UNetLayer.Upsample, TimeEmbedding, OutputHead {
 
-    /** @param emb the time embedding [N, embDim] (ignored by layers that take no conditioning) */
-    SDVariable apply(GraphContext g, SDVariable x, SDVariable emb);
+    /**
+     * @param emb  the time embedding [N, embDim] (ignored by layers that take no conditioning)
+     * @param side the spatial side of x (the graph is built for one input size; only N is dynamic)
+     */
+    SDVariable apply(GraphContext g, SDVariable x, SDVariable emb, int side);
+
+    /** Spatial side of the output for an input of the given side. */
+    default int outputSide(int side) {
+        return side;
+    }
 
     void addParameters(Map<String, long[]> out);
 
@@ -24,7 +32,7 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
     /** The stem convolution {@code input_blocks.0.0}. */
     record Conv3x3(String prefix, int in, int out) implements UNetLayer {
         @Override
-        public SDVariable apply(GraphContext g, SDVariable x, SDVariable emb) {
+        public SDVariable apply(GraphContext g, SDVariable x, SDVariable emb, int side) {
             return g.conv(x, prefix, in, out, 3, 1);
         }
 
@@ -48,8 +56,9 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
     record ResBlock(String prefix, int in, int out, int embDim, Resample resample, boolean scaleShift,
                     int groups, double eps) implements UNetLayer {
         @Override
-        public SDVariable apply(GraphContext g, SDVariable x, SDVariable emb) {
-            SDVariable h = g.silu(g.groupNorm(x, prefix + ".in_layers.0", in, groups, eps));
+        public SDVariable apply(GraphContext g, SDVariable x, SDVariable emb, int side) {
+            SDVariable h = g.silu(g.groupNorm(x, prefix + ".in_layers.0", in, side, groups, eps));
+            int outSide = outputSide(side);
             if (resample == Resample.UP) {
                 h = g.upsampleNearest2x(h);
                 x = g.upsampleNearest2x(x);
@@ -64,14 +73,23 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
             if (scaleShift) {
                 SDVariable scale = g.channels(e, 0, out, 4);
                 SDVariable shift = g.channels(e, out, 2L * out, 4);
-                h = g.groupNorm(h, prefix + ".out_layers.0", out, groups, eps).mul(scale.add(1.0)).add(shift);
+                h = g.groupNorm(h, prefix + ".out_layers.0", out, outSide, groups, eps).mul(scale.add(1.0)).add(shift);
             } else {
-                h = g.groupNorm(h.add(e), prefix + ".out_layers.0", out, groups, eps);
+                h = g.groupNorm(h.add(e), prefix + ".out_layers.0", out, outSide, groups, eps);
             }
             h = g.conv(g.silu(h), prefix + ".out_layers.3", out, out, 3, 1);
 
             SDVariable skip = in == out ? x : g.conv(x, prefix + ".skip_connection", in, out, 1, 1);
             return skip.add(h);
+        }
+
+        @Override
+        public int outputSide(int side) {
+            return switch (resample) {
+                case NONE -> side;
+                case UP -> side * 2;
+                case DOWN -> side / 2;
+            };
         }
 
         @Override
@@ -111,21 +129,22 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
      */
     record Attention(String prefix, int channels, int heads, boolean newOrder, int groups, double eps) implements UNetLayer {
         @Override
-        public SDVariable apply(GraphContext g, SDVariable x, SDVariable emb) {
+        public SDVariable apply(GraphContext g, SDVariable x, SDVariable emb, int side) {
             SameDiff sd = g.sd();
             int d = channels / heads;
-            SDVariable qkv = g.conv1x1From1d(g.groupNorm(x, prefix + ".norm", channels, groups, eps),
+            long positions = (long) side * side;
+            SDVariable qkv = g.conv1x1From1d(g.groupNorm(x, prefix + ".norm", channels, side, groups, eps),
                     prefix + ".qkv", channels, 3 * channels);
             SDVariable q;
             SDVariable k;
             SDVariable v;
             if (newOrder) {
-                SDVariable flat = qkv.reshape(g.batchShape(x, 1, 3L * channels, -1));
-                q = g.channels(flat, 0, channels, 3).reshape(g.batchShape(x, heads, d, -1));
-                k = g.channels(flat, channels, 2L * channels, 3).reshape(g.batchShape(x, heads, d, -1));
-                v = g.channels(flat, 2L * channels, 3L * channels, 3).reshape(g.batchShape(x, heads, d, -1));
+                SDVariable flat = qkv.reshape(-1, 3L * channels, positions);
+                q = g.channels(flat, 0, channels, 3).reshape(-1, d, positions);
+                k = g.channels(flat, channels, 2L * channels, 3).reshape(-1, d, positions);
+                v = g.channels(flat, 2L * channels, 3L * channels, 3).reshape(-1, d, positions);
             } else {
-                SDVariable perHead = qkv.reshape(g.batchShape(x, heads, 3L * d, -1));
+                SDVariable perHead = qkv.reshape(-1, 3L * d, positions);
                 q = g.channels(perHead, 0, d, 3);
                 k = g.channels(perHead, d, 2L * d, 3);
                 v = g.channels(perHead, 2L * d, 3L * d, 3);
@@ -135,7 +154,7 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
             SDVariable weights = sd.mmul(q.mul(scale), k.mul(scale), true, false, false); // [B, T, T]
             weights = sd.nn().softmax(weights, 2);
             SDVariable attended = sd.mmul(v, weights, false, true, false);               // [B, d, T]
-            SDVariable merged = attended.reshape(x.shape());
+            SDVariable merged = attended.reshape(-1, channels, side, side);
             SDVariable projected = g.conv1x1From1d(merged, prefix + ".proj_out", channels, channels);
             return x.add(projected);
         }
@@ -159,8 +178,13 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
     /** Plain downsampling (resblock_updown=False): strided 3x3 conv ({@code op}) or 2x2 average pooling. */
     record Downsample(String prefix, int channels, boolean useConv) implements UNetLayer {
         @Override
-        public SDVariable apply(GraphContext g, SDVariable x, SDVariable emb) {
+        public SDVariable apply(GraphContext g, SDVariable x, SDVariable emb, int side) {
             return useConv ? g.conv(x, prefix + ".op", channels, channels, 3, 2) : g.avgPool2x2(x);
+        }
+
+        @Override
+        public int outputSide(int side) {
+            return side / 2;
         }
 
         @Override
@@ -180,9 +204,14 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
     /** Plain upsampling (resblock_updown=False): nearest x2, then an optional 3x3 conv. */
     record Upsample(String prefix, int channels, boolean useConv) implements UNetLayer {
         @Override
-        public SDVariable apply(GraphContext g, SDVariable x, SDVariable emb) {
+        public SDVariable apply(GraphContext g, SDVariable x, SDVariable emb, int side) {
             SDVariable up = g.upsampleNearest2x(x);
             return useConv ? g.conv(up, prefix + ".conv", channels, channels, 3, 1) : up;
+        }
+
+        @Override
+        public int outputSide(int side) {
+            return side * 2;
         }
 
         @Override
