@@ -98,6 +98,36 @@ final class Fixtures {
         return file;
     }
 
+    /**
+     * A CUB-200-2011 root with {@code classes x perClass} images (class c has colour PALETTE[c]);
+     * the first {@code trainPerClass} of each class are train images. Returns the image paths in
+     * images.txt order.
+     */
+    static java.util.List<Path> cub(Path root, int classes, int perClass, int trainPerClass) throws IOException {
+        StringBuilder images = new StringBuilder();
+        StringBuilder labels = new StringBuilder();
+        StringBuilder split = new StringBuilder();
+        StringBuilder names = new StringBuilder();
+        java.util.List<Path> paths = new java.util.ArrayList<>();
+        int id = 1;
+        for (int c = 0; c < classes; c++) {
+            String folder = String.format("%03d.Class_%d", c + 1, c + 1);
+            names.append(c + 1).append(' ').append(folder).append('\n');
+            for (int i = 0; i < perClass; i++, id++) {
+                String rel = folder + "/img_" + id + ".jpg";
+                paths.add(jpeg(root.resolve("images").resolve(rel), 24, 18, PALETTE[c % PALETTE.length]));
+                images.append(id).append(' ').append(rel).append('\n');
+                labels.append(id).append(' ').append(c + 1).append('\n');
+                split.append(id).append(' ').append(i < trainPerClass ? 1 : 0).append('\n');
+            }
+        }
+        write(root.resolve("images.txt"), images.toString());
+        write(root.resolve("image_class_labels.txt"), labels.toString());
+        write(root.resolve("train_test_split.txt"), split.toString());
+        write(root.resolve("classes.txt"), names.toString());
+        return paths;
+    }
+
     // ---- MATLAB files, written with MFL in the official structures ----
 
     static Path mat(Path file, MatFile mat) throws IOException {
