@@ -1,0 +1,59 @@
+package org.diffrep.training.cache;
+
+import org.diffrep.model.diffusion.DiffusionSchedule;
+import org.diffrep.model.features.FeatureTaps;
+import org.diffrep.model.features.NoiseSource;
+import org.diffrep.model.unet.AdmUNet;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The frozen U-Net as a {@link FeatureExtractor}: one forward per batch over every t, stopping at the deepest block. */
+public final class BackboneExtractor implements FeatureExtractor {
+
+    private final AdmUNet net;
+    private final String checkpoint;
+
+    public BackboneExtractor(AdmUNet net, String checkpointHash) {
+        this.net = net;
+        this.checkpoint = checkpointHash;
+    }
+
+    @Override
+    public String model() {
+        return net.config().toString();
+    }
+
+    @Override
+    public String checkpoint() {
+        return checkpoint;
+    }
+
+    @Override
+    public int channels(int block) {
+        return net.layout().block(block).outChannels();
+    }
+
+    @Override
+    public int side(int block) {
+        return net.layout().block(block).side(net.config().imageSize());
+    }
+
+    @Override
+    public Map<Integer, INDArray> extract(INDArray x0, long[] ids, List<Integer> timesteps, List<Integer> blocks, NoiseSource noise) {
+        FeatureTaps taps = new FeatureTaps(net, DiffusionSchedule.linear1000()).optNoise(noise)
+                .optMaxBatch((int) x0.size(0) * timesteps.size());
+        Map<FeatureTaps.Tap, INDArray> out = taps.extract(x0, ids, timesteps, blocks);
+        Map<Integer, INDArray> byBlock = new LinkedHashMap<>();
+        for (int b : blocks) {
+            List<INDArray> perT = new ArrayList<>();
+            for (int t : timesteps) perT.add(out.get(new FeatureTaps.Tap(t, b)));
+            byBlock.put(b, perT.size() == 1 ? perT.get(0) : Nd4j.concat(0, perT.toArray(new INDArray[0])));
+        }
+        return byBlock;
+    }
+}

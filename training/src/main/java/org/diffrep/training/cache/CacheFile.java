@@ -1,0 +1,258 @@
+package org.diffrep.training.cache;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.zip.CRC32;
+
+/**
+ * One cached feature file: the features of one (t, block) for every image of a split and K draws.
+ *
+ * <pre>
+ * magic "DRFCACHE" | int version | 32-byte key hash | int n, bytes key text (UTF-8)
+ * | int count | int draws | int channels | int side | long[count] ids | int[count] labels
+ * | float[draws][count][channels·side·side] features
+ * | long CRC32 of everything after the magic up to here | "DRFC-END"
+ * </pre>
+ * Little-endian. Written to a temporary file in the same directory, forced to disk, then renamed
+ * over the target, so a reader only ever sees complete files; {@link #open} checks size, magic,
+ * version, key and checksum and refuses anything else.
+ */
+public final class CacheFile implements AutoCloseable {
+
+    static final byte[] MAGIC = "DRFCACHE".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] END = "DRFC-END".getBytes(StandardCharsets.US_ASCII);
+
+    private final FileChannel channel;
+    private final int count;
+    private final int draws;
+    private final int channels;
+    private final int side;
+    private final long dataStart;
+    private final long[] ids;
+    private final int[] labels;
+
+    private CacheFile(FileChannel channel, int count, int draws, int channels, int side, long dataStart, long[] ids, int[] labels) {
+        this.channel = channel;
+        this.count = count;
+        this.draws = draws;
+        this.channels = channels;
+        this.side = side;
+        this.dataStart = dataStart;
+        this.ids = ids;
+        this.labels = labels;
+    }
+
+    /** Thrown by {@link #open} for a file that must not be used; the message says why. */
+    public static final class InvalidCacheException extends Exception {
+        InvalidCacheException(String message) {
+            super(message);
+        }
+    }
+
+    public int count() {
+        return count;
+    }
+
+    public int draws() {
+        return draws;
+    }
+
+    public int channels() {
+        return channels;
+    }
+
+    public int side() {
+        return side;
+    }
+
+    public long[] ids() {
+        return ids.clone();
+    }
+
+    public int[] labels() {
+        return labels.clone();
+    }
+
+    public int featureLength() {
+        return channels * side * side;
+    }
+
+    /** Reads the features of samples {@code indices} (draw {@code draws[i]} for each) into {@code out} back to back. */
+    public void read(int[] indices, int[] drawOf, float[] out) {
+        int len = featureLength();
+        ByteBuffer buf = ByteBuffer.allocateDirect(len * 4).order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            for (int i = 0; i < indices.length; i++) {
+                long pos = dataStart + ((long) drawOf[i] * count + indices[i]) * len * 4L;
+                buf.clear();
+                while (buf.hasRemaining()) {
+                    if (channel.read(buf, pos + buf.position()) < 0) throw new IOException("unexpected end of cache file");
+                }
+                buf.flip();
+                buf.asFloatBuffer().get(out, i * len, len);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Opens and fully verifies a cache file written for {@code key}. */
+    public static CacheFile open(Path file, CacheKey key) throws InvalidCacheException, IOException {
+        if (!Files.isRegularFile(file)) throw new InvalidCacheException("missing");
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        try {
+            long size = ch.size();
+            ByteBuffer head = readAt(ch, 0, (int) Math.min(size, 8 + 4 + 32 + 4));
+            if (head.remaining() < 48) throw new InvalidCacheException("truncated header");
+            byte[] magic = new byte[8];
+            head.get(magic);
+            if (!Arrays.equals(magic, MAGIC)) throw new InvalidCacheException("not a feature cache file");
+            int version = head.getInt();
+            if (version != CacheKey.FORMAT_VERSION) throw new InvalidCacheException("format version " + version);
+            byte[] hash = new byte[32];
+            head.get(hash);
+            if (!Arrays.equals(hash, key.hash())) throw new InvalidCacheException("written for another key");
+            int keyLen = head.getInt();
+            if (keyLen < 0 || 48L + keyLen + 16 > size) throw new InvalidCacheException("truncated header");
+            long pos = 48L + keyLen;
+            ByteBuffer dims = readAt(ch, pos, 16);
+            int count = dims.getInt();
+            int draws = dims.getInt();
+            int channels = dims.getInt();
+            int side = dims.getInt();
+            if (count < 0 || draws < 1 || channels < 1 || side < 1) throw new InvalidCacheException("bad dimensions");
+            pos += 16;
+            long dataStart = pos + 12L * count;
+            long expected = dataStart + 4L * draws * count * channels * side * side + 16;
+            if (size != expected) throw new InvalidCacheException("size " + size + " != " + expected + " (partial or corrupt)");
+            ByteBuffer idBuf = readAt(ch, pos, 12 * count);
+            long[] ids = new long[count];
+            int[] labels = new int[count];
+            for (int i = 0; i < count; i++) ids[i] = idBuf.getLong();
+            for (int i = 0; i < count; i++) labels[i] = idBuf.getInt();
+            ByteBuffer trailer = readAt(ch, size - 16, 16);
+            long storedCrc = trailer.getLong();
+            byte[] end = new byte[8];
+            trailer.get(end);
+            if (!Arrays.equals(end, END)) throw new InvalidCacheException("missing end marker");
+            if (crc(ch, 8, size - 16) != storedCrc) throw new InvalidCacheException("checksum mismatch (corrupt)");
+            CacheFile f = new CacheFile(ch, count, draws, channels, side, dataStart, ids, labels);
+            ch = null;
+            return f;
+        } finally {
+            if (ch != null) ch.close();
+        }
+    }
+
+    private static ByteBuffer readAt(FileChannel ch, long pos, int len) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(len).order(ByteOrder.LITTLE_ENDIAN);
+        while (b.hasRemaining()) {
+            if (ch.read(b, pos + b.position()) < 0) break;
+        }
+        b.flip();
+        return b;
+    }
+
+    private static long crc(FileChannel ch, long from, long to) throws IOException {
+        CRC32 crc = new CRC32();
+        ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
+        long pos = from;
+        while (pos < to) {
+            b.clear();
+            b.limit((int) Math.min(b.capacity(), to - pos));
+            int r = ch.read(b, pos);
+            if (r < 0) throw new IOException("unexpected end of file");
+            b.flip();
+            crc.update(b);
+            pos += r;
+        }
+        return crc.getValue();
+    }
+
+    /** Streams a cache file: header, then features in draw-major, sample order; {@link #commit} publishes it. */
+    public static final class Writer implements AutoCloseable {
+        private final Path target;
+        private final Path temp;
+        private final FileChannel ch;
+        private final CRC32 crc = new CRC32();
+        private final long expectedFloats;
+        private long writtenFloats;
+        private boolean committed;
+
+        public Writer(Path target, CacheKey key, long[] ids, int[] labels, int draws, int channels, int side) throws IOException {
+            this.target = target;
+            Files.createDirectories(target.toAbsolutePath().getParent());
+            this.temp = Files.createTempFile(target.toAbsolutePath().getParent(), target.getFileName().toString(), ".tmp");
+            this.ch = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            this.expectedFloats = (long) draws * ids.length * channels * side * side;
+            byte[] keyText = key.canonical().getBytes(StandardCharsets.UTF_8);
+            ByteBuffer h = ByteBuffer.allocate(48 + keyText.length + 16 + 12 * ids.length).order(ByteOrder.LITTLE_ENDIAN);
+            h.put(MAGIC).putInt(CacheKey.FORMAT_VERSION).put(key.hash()).putInt(keyText.length).put(keyText);
+            h.putInt(ids.length).putInt(draws).putInt(channels).putInt(side);
+            for (long id : ids) h.putLong(id);
+            for (int l : labels) h.putInt(l);
+            h.flip();
+            write(h, 8);
+        }
+
+        private void write(ByteBuffer b, int skipForCrc) throws IOException {
+            ByteBuffer forCrc = b.duplicate();
+            forCrc.position(forCrc.position() + skipForCrc);
+            crc.update(forCrc);
+            while (b.hasRemaining()) ch.write(b);
+        }
+
+        /** Appends the next features (sample after sample, draw after draw). */
+        public void append(float[] values) throws IOException {
+            ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            b.asFloatBuffer().put(values);
+            write(b, 0);
+            writtenFloats += values.length;
+        }
+
+        /** Writes the trailer, forces the file to disk and renames it over the target. */
+        public void commit() throws IOException {
+            if (writtenFloats != expectedFloats) {
+                throw new IllegalStateException("cache " + target + " got " + writtenFloats + " of " + expectedFloats + " values");
+            }
+            ByteBuffer t = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+            t.putLong(crc.getValue()).put(END).flip();
+            while (t.hasRemaining()) ch.write(t);
+            ch.force(true);
+            ch.close();
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            committed = true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!committed) {
+                ch.close();
+                Files.deleteIfExists(temp);
+            }
+        }
+    }
+}

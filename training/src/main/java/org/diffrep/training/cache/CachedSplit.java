@@ -1,0 +1,91 @@
+package org.diffrep.training.cache;
+
+import org.diffrep.training.data.Seeds;
+import org.diffrep.training.graph.ClassifierGraph;
+import org.diffrep.training.train.Feeder;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The verified cache files of one split, feeding a {@link ClassifierGraph} built on features
+ * ({@link ClassifierGraph#onFeatures}). In training epoch e, image i uses draw
+ * hash(seed, e, id_i) mod K; evaluation always uses draw 0.
+ */
+public final class CachedSplit implements Feeder, AutoCloseable {
+
+    private final FeatureCache.Request request;
+    private final Map<String, CacheFile> files;
+    private final int[] labels;
+    private final long[] ids;
+
+    CachedSplit(FeatureCache.Request request, Map<String, CacheFile> files) {
+        this.request = request;
+        this.files = files;
+        CacheFile first = files.values().iterator().next();
+        this.labels = first.labels();
+        this.ids = first.ids();
+    }
+
+    /** Channels and stored side per block, to build the head graph on. */
+    public Map<Integer, ClassifierGraph.Shape> shapes() {
+        Map<Integer, ClassifierGraph.Shape> m = new LinkedHashMap<>();
+        int t = request.timesteps().get(0);
+        for (int b : request.blocks()) {
+            CacheFile f = files.get(t + "/" + b);
+            m.put(b, new ClassifierGraph.Shape(f.channels(), f.side()));
+        }
+        return m;
+    }
+
+    @Override
+    public String describe() {
+        return "cache(" + request.source().describe() + ")";
+    }
+
+    @Override
+    public int size() {
+        return labels.length;
+    }
+
+    @Override
+    public int numClasses() {
+        return request.source().numClasses();
+    }
+
+    @Override
+    public int label(int index) {
+        return labels[index];
+    }
+
+    @Override
+    public Map<String, INDArray> inputs(int[] indices, int pass) {
+        int[] draw = new int[indices.length];
+        if (pass != EVAL) {
+            for (int i = 0; i < indices.length; i++) draw[i] = (int) Math.floorMod(Seeds.mix(request.seed(), pass, ids[indices[i]]), (long) request.draws());
+        }
+        Map<String, INDArray> ph = new HashMap<>();
+        int nt = request.timesteps().size();
+        for (int b : request.blocks()) {
+            CacheFile any = files.get(request.timesteps().get(0) + "/" + b);
+            int len = any.featureLength();
+            float[] values = new float[nt * indices.length * len];
+            float[] one = new float[indices.length * len];
+            for (int g = 0; g < nt; g++) {
+                files.get(request.timesteps().get(g) + "/" + b).read(indices, draw, one);
+                System.arraycopy(one, 0, values, g * one.length, one.length);
+            }
+            ph.put(ClassifierGraph.featureName(b), Nd4j.createFromArray(values)
+                    .reshape((long) nt * indices.length, any.channels(), any.side(), any.side()));
+        }
+        return ph;
+    }
+
+    @Override
+    public void close() {
+        files.values().forEach(CacheFile::close);
+    }
+}

@@ -1,0 +1,92 @@
+package org.diffrep.training.heads;
+
+import org.diffrep.model.unet.UNetLayout;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * DifFeed's feedback networks (METHOD.md §4.4): for each decoder block d of the strategy, Conv1×1
+ * (C_d → C_e, no bias) → BatchNorm → ReLU applied to the first pass's block d, added to the output of
+ * its mirror encoder block e = N+1−d in the second pass (N = 37 blocks for ADM-256). Parameter names
+ * start with {@value #PREFIX}.
+ */
+public final class Feedback {
+    private Feedback() {}
+
+    public static final String PREFIX = "feedback.";
+
+    /**
+     * The decoder blocks of a strategy: "bottleneck" = the second ResBlock of every decoder level
+     * ({21, 24, 27, 30, 33, 36} for ADM-256), "all" = every decoder block, "windowed" = the first
+     * five decoder blocks, or an explicit comma list.
+     */
+    public static List<Integer> decoderBlocks(String strategy, UNetLayout layout) {
+        int mid = layout.middleBlock();
+        int n = layout.numBlocks();
+        int perLevel = layout.config().numResBlocks() + 1;
+        List<Integer> d = new ArrayList<>();
+        switch (strategy) {
+            case "bottleneck" -> {
+                for (int b = mid + 2; b <= n; b += perLevel) d.add(b);
+            }
+            case "all" -> {
+                for (int b = mid + 1; b <= n; b++) d.add(b);
+            }
+            case "windowed" -> {
+                for (int b = mid + 1; b <= Math.min(n, mid + 5); b++) d.add(b);
+            }
+            default -> {
+                try {
+                    Arrays.stream(strategy.split(",")).map(String::trim).map(Integer::parseInt).forEach(d::add);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("feedback '" + strategy + "': use bottleneck, all, windowed or a list of decoder blocks");
+                }
+            }
+        }
+        for (int b : d) {
+            if (b <= mid || b > n) throw new IllegalArgumentException("feedback block " + b + " is not a decoder block (" + (mid + 1) + ".." + n + ")");
+        }
+        return List.copyOf(new TreeSet<>(d));
+    }
+
+    /** The encoder block a decoder block feeds back into. */
+    public static int mirror(int decoderBlock, UNetLayout layout) {
+        return layout.numBlocks() + 1 - decoderBlock;
+    }
+
+    /**
+     * Builds every feedback network on the first-pass decoder features.
+     *
+     * @param decoderFeatures first-pass outputs of the strategy's decoder blocks
+     * @param trainFlag       BatchNorm mode input ([1]: 1 batch statistics, 0 running statistics)
+     * @return per target encoder block, the tensor to add to it, and the BatchNorms created
+     */
+    public static Built build(HeadParams p, UNetLayout layout, int imageSize, Map<Integer, SDVariable> decoderFeatures,
+                              SDVariable trainFlag) {
+        Map<Integer, SDVariable> additions = new LinkedHashMap<>();
+        List<Layers.BatchNorm> norms = new ArrayList<>();
+        SameDiff sd = p.sd();
+        for (Map.Entry<Integer, SDVariable> e : decoderFeatures.entrySet()) {
+            int d = e.getKey();
+            int target = mirror(d, layout);
+            long in = layout.block(d).outChannels();
+            long out = layout.block(target).outChannels();
+            String name = PREFIX + "d" + d;
+            SDVariable h = Layers.conv(p, e.getValue(), name + ".conv", in, out, 1, false);
+            long side = layout.block(d).side(imageSize);
+            Layers.BatchNorm bn = Layers.batchNorm(p, h, name + ".bn", out, side * side, trainFlag);
+            norms.add(bn);
+            additions.put(target, sd.nn().relu(bn.output(), 0));
+        }
+        return new Built(additions, norms);
+    }
+
+    public record Built(Map<Integer, SDVariable> additions, List<Layers.BatchNorm> batchNorms) {}
+}
