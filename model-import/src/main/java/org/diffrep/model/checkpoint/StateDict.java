@@ -48,6 +48,11 @@ public final class StateDict implements AutoCloseable {
         return a;
     }
 
+    /** All arrays by key, in file order (a read-only view). */
+    public Map<String, INDArray> asMap() {
+        return java.util.Collections.unmodifiableMap(arrays);
+    }
+
     public long[] shape(String key) {
         return get(key).shape();
     }

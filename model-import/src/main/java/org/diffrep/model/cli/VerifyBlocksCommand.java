@@ -1,8 +1,6 @@
 package org.diffrep.model.cli;
 
 import org.diffrep.model.checkpoint.Checkpoints;
-import org.diffrep.model.checkpoint.StateDict;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.diffrep.model.diffusion.DiffusionSchedule;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
@@ -15,9 +13,7 @@ import picocli.CommandLine.Option;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** Runs a golden-output fixture through the SameDiff U-Net and reports the error of every block. */
@@ -50,7 +46,7 @@ public final class VerifyBlocksCommand implements Callable<Integer> {
         }
         AdmUNet net = AdmUNet.builder(c).setWeights(Checkpoints.read(weights)).build();
         List<BlockVerifier.Comparison> results = new BlockVerifier(net, DiffusionSchedule.linear1000(),
-                VerifyBlocksCommand::readArrays, tolerance).verify(fixture);
+                f -> Checkpoints.read(f).asMap(), tolerance).verify(fixture);
 
         PrintWriter out = spec.commandLine().getOut();
         out.printf("%-18s %-16s %12s %12s %12s  %s%n", "file", "tensor", "max_abs", "rel_to_max", "max_elem_rel", "ok");
@@ -63,13 +59,6 @@ public final class VerifyBlocksCommand implements Callable<Integer> {
         out.printf("%d tensors checked, %d out of tolerance %.1e (worst rel_to_max %.3e)%n", results.size(), failed, tolerance, worst);
         out.flush();
         return failed == 0 ? 0 : 1;
-    }
-
-    private static Map<String, INDArray> readArrays(Path npz) {
-        StateDict arrays = Checkpoints.read(npz);
-        Map<String, INDArray> m = new LinkedHashMap<>();
-        arrays.keys().forEach(k -> m.put(k, arrays.get(k)));
-        return m;
     }
 
     public static void main(String[] args) {

@@ -21,6 +21,11 @@ public record OutputHead(int channels, int outChannels, int groups, double eps) 
     }
 
     @Override
+    public long flops(int side) {
+        return UNetLayer.convFlops(channels, outChannels, 3, side);
+    }
+
+    @Override
     public String describe() {
         return "GroupNorm+SiLU+Conv3x3 " + channels + "->" + outChannels;
     }

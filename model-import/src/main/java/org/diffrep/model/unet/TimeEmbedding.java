@@ -46,6 +46,11 @@ public record TimeEmbedding(int modelChannels, int embedDim) implements UNetLaye
     }
 
     @Override
+    public long flops(int side) {
+        return 2L * modelChannels * embedDim + 2L * embedDim * embedDim;
+    }
+
+    @Override
     public String describe() {
         return "TimeEmbedding " + modelChannels + "->" + embedDim;
     }

@@ -25,6 +25,13 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
 
     void addParameters(Map<String, long[]> out);
 
+    /** Multiply-add FLOPs (2 per MAC) of the convs and matmuls for one sample of the given input side. */
+    long flops(int side);
+
+    static long convFlops(int in, int out, int kernel, int outSide) {
+        return 2L * in * out * kernel * kernel * outSide * outSide;
+    }
+
     String describe();
 
     enum Resample { NONE, UP, DOWN }
@@ -40,6 +47,11 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
         public void addParameters(Map<String, long[]> m) {
             m.put(prefix + ".weight", new long[]{out, in, 3, 3});
             m.put(prefix + ".bias", new long[]{out});
+        }
+
+        @Override
+        public long flops(int side) {
+            return UNetLayer.convFlops(in, out, 3, side);
         }
 
         @Override
@@ -111,6 +123,14 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
         }
 
         @Override
+        public long flops(int side) {
+            int outSide = outputSide(side);
+            long f = UNetLayer.convFlops(in, out, 3, outSide) + UNetLayer.convFlops(out, out, 3, outSide)
+                    + 2L * embDim * (scaleShift ? 2L * out : out);
+            return in == out ? f : f + UNetLayer.convFlops(in, out, 1, outSide);
+        }
+
+        @Override
         public String describe() {
             String kind = switch (resample) {
                 case NONE -> "ResBlock";
@@ -170,6 +190,13 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
         }
 
         @Override
+        public long flops(int side) {
+            long t = (long) side * side;
+            // qkv and proj_out projections, then q.k and weights.v over all heads
+            return 2L * channels * 3L * channels * t + 2L * channels * channels * t + 2L * 2L * t * t * channels;
+        }
+
+        @Override
         public String describe() {
             return "Attention(" + heads + " heads)";
         }
@@ -193,6 +220,11 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
                 m.put(prefix + ".op.weight", new long[]{channels, channels, 3, 3});
                 m.put(prefix + ".op.bias", new long[]{channels});
             }
+        }
+
+        @Override
+        public long flops(int side) {
+            return useConv ? UNetLayer.convFlops(channels, channels, 3, side / 2) : 0;
         }
 
         @Override
@@ -220,6 +252,11 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
                 m.put(prefix + ".conv.weight", new long[]{channels, channels, 3, 3});
                 m.put(prefix + ".conv.bias", new long[]{channels});
             }
+        }
+
+        @Override
+        public long flops(int side) {
+            return useConv ? UNetLayer.convFlops(channels, channels, 3, side * 2) : 0;
         }
 
         @Override

@@ -47,6 +47,7 @@ public final class UNetLayout {
         public String describe() {
             return String.join(" + ", layers.stream().map(UNetLayer::describe).toList());
         }
+
     }
 
     static UNetLayout of(AdmConfig c) {
@@ -163,6 +164,23 @@ public final class UNetLayout {
         blocks.forEach(b -> b.layers().forEach(l -> l.addParameters(params)));
         outputHead.addParameters(params);
         return params;
+    }
+
+    /**
+     * Conv and matmul FLOPs for one sample up to and including block {@code upTo} (the model output
+     * head too when {@code upTo} is the last block).
+     */
+    public long flops(int imageSize, int upTo) {
+        long f = timeEmbedding.flops(0);
+        int side = imageSize;
+        for (Block b : blocks.subList(0, upTo)) {
+            for (UNetLayer l : b.layers()) {
+                f += l.flops(side);
+                side = l.outputSide(side);
+            }
+        }
+        if (upTo == blocks.size()) f += outputHead.flops(side);
+        return f;
     }
 
     public long parameterCount() {

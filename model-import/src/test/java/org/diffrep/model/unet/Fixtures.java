@@ -1,22 +1,17 @@
 package org.diffrep.model.unet;
 
+import org.diffrep.model.checkpoint.Checkpoints;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 final class Fixtures {
     private Fixtures() {}
 
-    static Map<String, INDArray> npz(Path file) throws IOException {
-        try {
-            return Nd4j.createFromNpzFile(file.toFile());
-        } catch (IOException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException("cannot read " + file, e);
-        }
+    /** A mutable copy of an npz's arrays (tests perturb weights). */
+    static Map<String, INDArray> npz(Path file) {
+        return new LinkedHashMap<>(Checkpoints.read(file).asMap());
     }
 }
