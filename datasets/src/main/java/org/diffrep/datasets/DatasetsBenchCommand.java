@@ -3,6 +3,7 @@ package org.diffrep.datasets;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -84,9 +85,10 @@ public final class DatasetsBenchCommand implements Callable<Integer> {
             ImageDataset ds = DatasetRegistry.open(name, dataRoot);
             String s = split != null ? split : ds.trainSplit();
             for (int t : threads) {
-                double rate = run(ds, s, t);
-                out.printf("%s %s: %.1f images/s (S=%d, batch %d, %d decode thread%s, %d cores)%n", name, s, rate, size,
-                        batch, t, t == 1 ? "" : "s", Runtime.getRuntime().availableProcessors());
+                Rate rate = run(ds, s, t);
+                out.printf("%s %s: %.1f images/s, %.2f CPU ms/image (S=%d, batch %d, %d decode thread%s, %d cores)%n", name, s,
+                        rate.imagesPerSecond, rate.cpuMillisPerImage, size, batch, t, t == 1 ? "" : "s",
+                        Runtime.getRuntime().availableProcessors());
                 out.flush();
             }
             return 0;
@@ -100,7 +102,14 @@ public final class DatasetsBenchCommand implements Callable<Integer> {
         }
     }
 
-    private double run(ImageDataset ds, String s, int threadCount) {
+    /** Wall-clock rate, and CPU time per image over all threads (what the rate would be per idle core, inverted). */
+    private record Rate(double imagesPerSecond, double cpuMillisPerImage) {}
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    private Rate run(ImageDataset ds, String s, int threadCount) {
         LoaderOptions options = LoaderOptions.evaluation(size).withTrain(train).withShuffle(true).withBatchSize(batch)
                 .withThreads(threadCount).withMaxBadFraction(1.0);
         try (ImageBatchIterator it = new ImageBatchIterator(ds, s, options)) {
@@ -108,6 +117,7 @@ public final class DatasetsBenchCommand implements Callable<Integer> {
                 it.next();
             }
             long start = System.nanoTime();
+            long cpuStart = processCpuNanos();
             int images = 0;
             while (images < limit) {
                 if (!it.hasNext()) {
@@ -119,7 +129,8 @@ public final class DatasetsBenchCommand implements Callable<Integer> {
                 DataSet d = it.next();
                 images += (int) d.getFeatures().size(0);
             }
-            return images / ((System.nanoTime() - start) / 1e9);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new Rate(images / seconds, (processCpuNanos() - cpuStart) / 1e6 / images);
         }
     }
 

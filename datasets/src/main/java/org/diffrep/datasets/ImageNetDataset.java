@@ -127,10 +127,6 @@ public final class ImageNetDataset extends AbstractDataset {
         return u > 0 ? fileName.substring(0, u) : fileName;
     }
 
-    public Variant variant() {
-        return variant;
-    }
-
     @Override
     public List<String> classNames() {
         return wnids;

@@ -47,10 +47,6 @@ public final class SampleLoader {
         this.memory = dataset.samples(split).stream().anyMatch(s -> s.image() == null) ? dataset.inMemoryImages(split) : null;
     }
 
-    public LoaderOptions options() {
-        return options;
-    }
-
     /** Loads one sample; {@code rng} decides flip and random crop, so a fixed seed gives a fixed result. */
     public LoadedSample load(Sample sample, SplittableRandom rng) throws UnreadableImageException {
         int size = options.imageSize();
@@ -100,7 +96,9 @@ public final class SampleLoader {
             }
             return new LoadedSample(pixels, sample.label(), labelMap, objects);
         } catch (RuntimeException e) {
-            throw new UnreadableImageException(sample.id(), "decode failed: " + e);
+            // OpenCV errors and malformed masks surface as runtime exceptions; they concern this sample only
+            throw new UnreadableImageException(sample.image() != null ? sample.image().toString() : sample.id(),
+                    "decode failed: " + e);
         }
     }
 

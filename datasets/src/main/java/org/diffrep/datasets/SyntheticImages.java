@@ -15,7 +15,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
  * Photo-like JPEGs for throughput measurements: smooth colour fields plus sensor-like noise, so
- * that file sizes and decode cost resemble ImageNet photos (about 100-150 kB at 500x375, quality 90)
+ * that file sizes and decode cost resemble ImageNet photos (about 100 kB at 500x375, quality 90)
  * rather than flat images that decode unrealistically fast.
  */
 final class SyntheticImages {
@@ -51,7 +51,7 @@ final class SyntheticImages {
                 for (int ch = 0; ch < 3; ch++) {
                     double v = 128 + 60 * Math.sin(f[ch][0] * x + f[ch][1] * y + phase[ch])
                             + 40 * Math.cos(f[ch][2] * x * f[ch][3] * y * 0.05)
-                            + rng.nextDouble(-12, 12);
+                            + rng.nextDouble(-36, 36);
                     bgr[(y * width + x) * 3 + ch] = (byte) Math.max(0, Math.min(255, (int) v));
                 }
             }
