@@ -1,15 +1,15 @@
 package org.diffrep.training.cache;
 
+import org.diffrep.training.train.AtomicFiles;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.zip.CRC32;
@@ -200,8 +200,7 @@ public final class CacheFile implements AutoCloseable {
 
         public Writer(Path target, CacheKey key, long[] ids, int[] labels, int draws, int channels, int side) throws IOException {
             this.target = target;
-            Files.createDirectories(target.toAbsolutePath().getParent());
-            this.temp = Files.createTempFile(target.toAbsolutePath().getParent(), target.getFileName().toString(), ".tmp");
+            this.temp = AtomicFiles.tempFor(target);
             this.ch = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
             this.expectedFloats = (long) draws * ids.length * channels * side * side;
             byte[] keyText = key.canonical().getBytes(StandardCharsets.UTF_8);
@@ -239,11 +238,7 @@ public final class CacheFile implements AutoCloseable {
             while (t.hasRemaining()) ch.write(t);
             ch.force(true);
             ch.close();
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.publish(temp, target);
             committed = true;
         }
 

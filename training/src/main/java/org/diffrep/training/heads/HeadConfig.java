@@ -36,8 +36,9 @@ public record HeadConfig(HeadKind kind, List<Integer> timesteps, List<Integer> b
         if (blocks == null || blocks.isEmpty()) throw new IllegalArgumentException("need at least one block");
         timesteps = List.copyOf(timesteps);
         blocks = List.copyOf(new TreeSet<>(blocks));
-        hidden = hidden == null ? List.of() : List.copyOf(hidden);
-        cnnChannels = cnnChannels == null ? List.of() : List.copyOf(cnnChannels);
+        // options of other head kinds are dropped so configs (and their JSON) say only what shapes this head
+        hidden = hidden == null || kind != HeadKind.MLP ? List.of() : List.copyOf(hidden);
+        cnnChannels = cnnChannels == null || kind != HeadKind.CNN ? List.of() : List.copyOf(cnnChannels);
         pooling = Pooling.parse(pooling == null ? "avg:2" : pooling).toString();
         feedback = feedback == null ? "bottleneck" : feedback.trim().toLowerCase(Locale.ROOT);
         if (numClasses < 2) throw new IllegalArgumentException("need at least 2 classes, got " + numClasses);

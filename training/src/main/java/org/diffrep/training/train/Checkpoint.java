@@ -11,10 +11,8 @@ import java.io.DataOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -31,9 +29,7 @@ public record Checkpoint(String json, Map<String, INDArray> arrays) {
     private static final byte[] MAGIC = "DRCKPT01".getBytes(StandardCharsets.US_ASCII);
 
     public void write(Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        Path tmp = AtomicFiles.tempFor(file);
         try {
             try (FileOutputStream fos = new FileOutputStream(tmp.toFile());
                  DataOutputStream out = new DataOutputStream(new BufferedOutputStream(fos, 1 << 20))) {
@@ -52,11 +48,7 @@ public record Checkpoint(String json, Map<String, INDArray> arrays) {
                 out.flush();
                 fos.getFD().sync();
             }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.publish(tmp, file);
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -10,6 +10,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffrep.training.data.Seeds;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.Layers;
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -17,11 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -110,6 +111,7 @@ public final class Trainer {
             throw new IllegalStateException(out + " already holds a checkpoint: pass --resume to continue it or choose another --out");
         }
         writeAtomically(out.resolve(RUN), JSON.writeValueAsString(run));
+        createGradFunctionQuietly(graph.sameDiff(), graph.trainableNames());
         long begin = System.nanoTime();
         for (int epoch = start; epoch < config.epochs(); epoch++) {
             long t0 = System.nanoTime();
@@ -127,6 +129,20 @@ public final class Trainer {
         }
         writeSummary(history, (System.nanoTime() - begin) / 1e9);
         return history;
+    }
+
+    /**
+     * Builds the backward graph up front: ND4J M2.1 prints one line per differentiated op to
+     * System.out (thousands for a U-Net graph), which would bury the command's output.
+     */
+    static void createGradFunctionQuietly(SameDiff sd, List<String> variables) {
+        PrintStream original = System.out;
+        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+        try {
+            sd.createGradFunction(variables.toArray(new String[0]));
+        } finally {
+            System.setOut(original);
+        }
     }
 
     private double[] trainEpoch(int epoch, double lr, Optimizer opt) {
@@ -319,14 +335,10 @@ public final class Trainer {
     }
 
     static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
+        Path tmp = AtomicFiles.tempFor(file);
         try {
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.publish(tmp, file);
         } finally {
             Files.deleteIfExists(tmp);
         }

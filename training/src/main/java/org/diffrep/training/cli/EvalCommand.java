@@ -1,0 +1,89 @@
+package org.diffrep.training.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.training.graph.ClassifierGraph;
+import org.diffrep.training.heads.HeadConfig;
+import org.diffrep.training.train.Checkpoint;
+import org.diffrep.training.train.TrainConfig;
+import org.diffrep.training.train.Trainer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** Re-evaluates a saved head: rebuilds the run from run.json, loads checkpoint.bin, evaluates every image of the split. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = "Re-evaluates the head saved in a run directory (top-1, top-5, loss); writes eval.json there.")
+public final class EvalCommand implements Callable<Integer> {
+
+    @Option(names = "--run", required = true, description = "Run directory written by train.")
+    Path run;
+
+    @Option(names = "--root", description = "Dataset root, if it moved since training.")
+    String root;
+
+    @Option(names = "--checkpoint", description = "U-Net weights, if they moved since training.")
+    String checkpoint;
+
+    @Option(names = "--cache", description = "Feature cache directory, if it moved since training.")
+    String cache;
+
+    @Option(names = "--split", description = "Split to evaluate (default: the run's evaluation split).")
+    String split;
+
+    @Option(names = "--batch", description = "Evaluation batch (default: the run's).")
+    Integer batch;
+
+    @Option(names = "--no-progress", description = "No progress bars.")
+    boolean noProgress;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        JsonNode desc = json.readTree(run.resolve(Trainer.RUN).toFile());
+        HeadConfig head = json.treeToValue(desc.get("head"), HeadConfig.class);
+        TrainConfig tc = json.treeToValue(desc.get("train"), TrainConfig.class);
+        RunSetup setup = json.treeToValue(desc.get("provenance").get("setup"), RunSetup.class);
+        if (root != null) setup.root = root;
+        if (checkpoint != null) setup.checkpoint = checkpoint;
+        if (cache != null) setup.cache = cache;
+        if (split != null) setup.evalSplit = split;
+        Checkpoint saved = Checkpoint.read(run.resolve(Trainer.CHECKPOINT));
+        try (Assembly a = new Assembly(setup)) {
+            String sha = desc.get("checkpoint_sha256").asText();
+            if (!sha.equals(a.checkpointSha256)) {
+                throw new IllegalStateException("U-Net weights differ from the ones the head was trained on (" + setup.checkpoint + ")");
+            }
+            ClassifierGraph graph = a.graph(head, tc.seed(), !noProgress, false);
+            Trainer.loadHead(graph, saved);
+            Trainer.Evaluation ev = Trainer.evaluate(graph, a.evalFeeder(head, tc.seed()), batch != null ? batch : tc.evalBatch(), !noProgress);
+            ObjectNode result = json.createObjectNode();
+            result.put("split", a.evalImages.describe());
+            result.put("images", ev.count());
+            result.put("top1", ev.top1());
+            result.put("top5", ev.top5());
+            result.put("loss", ev.loss());
+            result.put("epochs_trained", json.readTree(saved.json()).get("epochs_done").asInt());
+            Files.writeString(run.resolve("eval.json"), json.writeValueAsString(result));
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf("%s on %s: top-1 %.4f top-5 %.4f loss %.4f (%d images)%n", head.kind(), a.evalImages.describe(), ev.top1(), ev.top5(),
+                    ev.loss(), ev.count());
+            out.flush();
+        }
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new EvalCommand()).execute(args));
+    }
+}

@@ -1,0 +1,34 @@
+package org.diffrep.training.train;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/** Publishing a fully written temporary file under its final name in one step. */
+public final class AtomicFiles {
+    private AtomicFiles() {}
+
+    /** A temporary file next to {@code target} (same file system, so the rename is atomic). */
+    public static Path tempFor(Path target) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        return Files.createTempFile(dir, target.getFileName().toString(), ".tmp");
+    }
+
+    /** Renames {@code temp} over {@code target}, readable by others like any output file (temp files start private). */
+    public static void publish(Path temp, Path target) throws IOException {
+        try {
+            Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: keep its default permissions
+        }
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}
