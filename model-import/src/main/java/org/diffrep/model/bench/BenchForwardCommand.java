@@ -75,13 +75,23 @@ public final class BenchForwardCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** median / min / max seconds of the runs */
-    record Timing(double median, double min, double max) {
-        static Timing of(List<Double> seconds) {
+    /**
+     * Median / min / max wall seconds of the runs, and the median process CPU seconds (all threads):
+     * on a shared machine CPU time moves much less than wall time.
+     */
+    record Timing(double median, double min, double max, double cpuMedian) {
+        static Timing of(List<Double> seconds, List<Double> cpuSeconds) {
             List<Double> s = new ArrayList<>(seconds);
             Collections.sort(s);
-            return new Timing(s.get(s.size() / 2), s.get(0), s.get(s.size() - 1));
+            List<Double> c = new ArrayList<>(cpuSeconds);
+            Collections.sort(c);
+            return new Timing(s.get(s.size() / 2), s.get(0), s.get(s.size() - 1), c.get(c.size() / 2));
         }
+    }
+
+    private static double processCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
     }
 
     @Override
@@ -155,6 +165,7 @@ public final class BenchForwardCommand implements Callable<Integer> {
         m.put("median_s", timing.median());
         m.put("min_s", timing.min());
         m.put("max_s", timing.max());
+        m.put("cpu_s", timing.cpuMedian());
         m.put("images_per_s", images / timing.median());
         m.put("gflop", flops / 1e9);
         m.put("gflops_per_s", flops / timing.median() / 1e9);
@@ -167,13 +178,16 @@ public final class BenchForwardCommand implements Callable<Integer> {
             memory.sample();
         }
         List<Double> seconds = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
+            double cpuStart = processCpuSeconds();
             long start = System.nanoTime();
             work.run();
             seconds.add((System.nanoTime() - start) / 1e9);
+            cpu.add(processCpuSeconds() - cpuStart);
             memory.sample();
         }
-        return Timing.of(seconds);
+        return Timing.of(seconds, cpu);
     }
 
     private static List<OpProfiler.OpCost> profileTapPath(AdmUNet net, INDArray x, INDArray t, int[] blocks) {
@@ -191,7 +205,7 @@ public final class BenchForwardCommand implements Callable<Integer> {
         out.printf("%s, batch %d, %dx%d, weights %s, OMP_NUM_THREADS=%s, backend %s (graph built in %.1f s)%n",
                 r.get("config"), batch, r.get("image_size"), r.get("image_size"), r.get("checkpoint"),
                 r.get("omp_num_threads"), r.get("backend"), (double) r.get("build_s"));
-        out.printf("%-30s %9s %9s %9s %10s %9s%n", "", "median_s", "min_s", "max_s", "images/s", "GFLOP/s");
+        out.printf("%-30s %9s %9s %9s %9s %10s %9s%n", "", "median_s", "min_s", "max_s", "cpu_s", "images/s", "GFLOP/s");
         if (full != null) row(out, "full forward", full, r.get("full"));
         row(out, "tap path (stop after b" + Collections.max(blocks) + ")", tap, r.get("tap"));
         row(out, "all taps (" + timesteps.size() + " t x " + blocks.size() + " b)", allTaps, r.get("all_taps"));
@@ -209,7 +223,7 @@ public final class BenchForwardCommand implements Callable<Integer> {
     @SuppressWarnings("unchecked")
     private static void row(PrintWriter out, String name, Timing t, Object section) {
         Map<String, Object> m = (Map<String, Object>) section;
-        out.printf("%-30s %9.3f %9.3f %9.3f %10.2f %9.1f%n", name, t.median(), t.min(), t.max(),
+        out.printf("%-30s %9.3f %9.3f %9.3f %9.3f %10.2f %9.1f%n", name, t.median(), t.min(), t.max(), t.cpuMedian(),
                 (double) m.get("images_per_s"), (double) m.get("gflops_per_s"));
     }
 

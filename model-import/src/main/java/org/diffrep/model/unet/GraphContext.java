@@ -4,8 +4,10 @@ import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.enums.WeightsFormat;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
 
@@ -40,18 +42,36 @@ public final class GraphContext {
 
     /**
      * GroupNorm with affine weight/bias {@code prefix.weight}/{@code prefix.bias}; statistics over
-     * (C/G, H, W) of an [N, C, side, side] map. Shapes other than the batch are static, so no shape
-     * ops run per call.
+     * (C/G, H, W) of an [N, C, side, side] map.
      */
     public SDVariable groupNorm(SDVariable x, String prefix, int channels, int side, int groups, double eps) {
+        return groupNormFilm(x, prefix, channels, side, groups, eps, null, null);
+    }
+
+    /**
+     * GroupNorm followed by a FiLM modulation {@code gn(x) * (1 + scale) + shift} with per-sample,
+     * per-channel scale/shift [N, C, 1, 1] (null for none). Everything is folded into one per-(n, c)
+     * multiplier and offset, so the full-size map is touched by one moments op and one multiply-add
+     * instead of the seven full-size passes of the textbook composition: ND4J's elementwise ops cost
+     * a fresh output each, and these maps are the largest tensors of the network.
+     */
+    public SDVariable groupNormFilm(SDVariable x, String prefix, int channels, int side, int groups, double eps,
+                                    SDVariable filmScale, SDVariable filmShift) {
         SDVariable gamma = param(prefix + ".weight", channels).reshape(1, channels, 1, 1);
         SDVariable beta = param(prefix + ".bias", channels).reshape(1, channels, 1, 1);
-        SDVariable grouped = x.reshape(-1, groups, (long) channels / groups * side * side);
-        SDVariable mean = grouped.mean(true, 2);
-        SDVariable centered = grouped.sub(mean);
-        SDVariable variance = centered.mul(centered).mean(true, 2);
-        SDVariable normalized = centered.mul(sd.math().rsqrt(variance.add(eps)));
-        return normalized.reshape(-1, channels, side, side).mul(gamma).add(beta);
+        SDVariable[] moments = sd.math().moments(x.reshape(-1, groups, (long) channels / groups * side * side),
+                new int[]{2}, true);                                                   // [N, G, 1] each
+        SDVariable perChannel = sd.constant(Nd4j.ones(DataType.FLOAT, 1, groups, channels / groups));
+        SDVariable rstd = sd.math().rsqrt(moments[1].add(eps)).mul(perChannel).reshape(-1, channels, 1, 1);
+        SDVariable mean = moments[0].mul(perChannel).reshape(-1, channels, 1, 1);
+        SDVariable scale = rstd.mul(gamma);
+        SDVariable shift = beta.sub(mean.mul(scale));
+        if (filmScale != null) {
+            SDVariable film = filmScale.add(1.0);
+            scale = scale.mul(film);
+            shift = shift.mul(film).add(filmShift);
+        }
+        return x.mul(scale).add(shift);
     }
 
     public SDVariable silu(SDVariable x) {

@@ -85,7 +85,7 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
             if (scaleShift) {
                 SDVariable scale = g.channels(e, 0, out, 4);
                 SDVariable shift = g.channels(e, out, 2L * out, 4);
-                h = g.groupNorm(h, prefix + ".out_layers.0", out, outSide, groups, eps).mul(scale.add(1.0)).add(shift);
+                h = g.groupNormFilm(h, prefix + ".out_layers.0", out, outSide, groups, eps, scale, shift);
             } else {
                 h = g.groupNorm(h.add(e), prefix + ".out_layers.0", out, outSide, groups, eps);
             }
