@@ -19,8 +19,9 @@ import java.util.List;
  *   <li>cnn: Conv3×3(C→a) → ReLU → Conv1×1(a→b) → ReLU → global average → Linear(b→K). The paper
  *       never released this head (Table 12 only names "CNN-1k-a-b": 1024 input channels, two convs
  *       with a and b outputs). No choice of kernel sizes and pooling reproduces all eight of its
- *       parameter counts; this one is within about 30% of them (e.g. CNN-1k-1k-1k: 11.5M vs 12M,
- *       CNN-1k-256-256: 2.7M vs 2.5M) and keeps the spatial reasoning in the first conv;</li>
+ *       parameter counts; this one fits them best (e.g. CNN-1k-1k-1k: 11.5M vs 12M,
+ *       CNN-1k-256-256: 2.7M vs 2.5M; worst CNN-1k-1k-256: 10.0M vs 6M) and keeps the spatial
+ *       reasoning in the first conv;</li>
  *   <li>attention / difformer / diffeed: per-block tokenizer (adaptive pool to min(side, cap),
  *       LayerNorm over [C, s, s], Conv1×1 C→dim), tokens of all blocks concatenated in ascending block
  *       order, CLS prepended, transformer blocks shared across t, CLS outputs of the t's concatenated
