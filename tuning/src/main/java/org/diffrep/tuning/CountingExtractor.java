@@ -1,0 +1,65 @@
+package org.diffrep.tuning;
+
+import org.diffrep.model.features.NoiseSource;
+import org.diffrep.training.cache.FeatureExtractor;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.List;
+import java.util.Map;
+
+/** A {@link FeatureExtractor} that counts and times the backbone forwards it passes on: the sweep's cost report. */
+public final class CountingExtractor implements FeatureExtractor {
+
+    private final FeatureExtractor inner;
+    private long calls;
+    private long images;
+    private long nanos;
+
+    public CountingExtractor(FeatureExtractor inner) {
+        this.inner = inner;
+    }
+
+    @Override
+    public String model() {
+        return inner.model();
+    }
+
+    @Override
+    public String checkpoint() {
+        return inner.checkpoint();
+    }
+
+    @Override
+    public int channels(int block) {
+        return inner.channels(block);
+    }
+
+    @Override
+    public int side(int block) {
+        return inner.side(block);
+    }
+
+    @Override
+    public Map<Integer, INDArray> extract(INDArray x0, long[] ids, List<Integer> timesteps, List<Integer> blocks, NoiseSource noise) {
+        long start = System.nanoTime();
+        Map<Integer, INDArray> out = inner.extract(x0, ids, timesteps, blocks, noise);
+        nanos += System.nanoTime() - start;
+        calls++;
+        images += x0.size(0) * timesteps.size();
+        return out;
+    }
+
+    /** Backbone forwards (one per batch). */
+    public long calls() {
+        return calls;
+    }
+
+    /** Noised images the backbone processed (image × t). */
+    public long images() {
+        return images;
+    }
+
+    public double seconds() {
+        return nanos / 1e9;
+    }
+}

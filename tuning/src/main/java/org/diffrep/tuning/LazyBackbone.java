@@ -1,0 +1,81 @@
+package org.diffrep.tuning;
+
+import org.diffrep.model.checkpoint.Checkpoints;
+import org.diffrep.model.features.NoiseSource;
+import org.diffrep.model.unet.AdmConfig;
+import org.diffrep.model.unet.AdmUNet;
+import org.diffrep.training.cache.BackboneExtractor;
+import org.diffrep.training.cache.FeatureExtractor;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The frozen U-Net, built on the first extraction: cache keys need only the config and the weights'
+ * hash, so a rerun whose features are all cached never reads the weights (2.2 GB for ADM-256).
+ */
+final class LazyBackbone implements FeatureExtractor {
+
+    private final AdmConfig config;
+    private final Path checkpoint;
+    private final int deepest;
+    private String sha;
+    private BackboneExtractor real;
+
+    LazyBackbone(AdmConfig config, Path checkpoint, int deepest) {
+        this.config = config;
+        this.checkpoint = checkpoint;
+        this.deepest = deepest;
+    }
+
+    @Override
+    public String model() {
+        return config.toString();
+    }
+
+    @Override
+    public String checkpoint() {
+        if (sha == null) sha = sha256(checkpoint);
+        return sha;
+    }
+
+    @Override
+    public int channels(int block) {
+        return config.layout().block(block).outChannels();
+    }
+
+    @Override
+    public int side(int block) {
+        return config.layout().block(block).side(config.imageSize());
+    }
+
+    @Override
+    public Map<Integer, INDArray> extract(INDArray x0, long[] ids, List<Integer> timesteps, List<Integer> blocks, NoiseSource noise) {
+        if (real == null) {
+            AdmUNet net = AdmUNet.builder(config).setWeights(Checkpoints.read(checkpoint)).optUpToBlock(deepest).build();
+            real = new BackboneExtractor(net, checkpoint());
+        }
+        return real.extract(x0, ids, timesteps, blocks, noise);
+    }
+
+    static String sha256(Path file) {
+        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(in.getMessageDigest().digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package org.diffrep.tuning;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/** Orders results and renders them: ranked table, ranking.csv, and the (t, block) heatmap of the best pooling. */
+public final class Ranking {
+    private Ranking() {}
+
+    public static final String CSV_HEADER = "rank,score,top5,t,block,pool,head,lr,epochs,eval_loss,seconds,id";
+
+    /** Best score first; ties by candidate id so the order never depends on the run order. */
+    public static List<SweepResult> rank(List<SweepResult> results) {
+        List<SweepResult> r = new ArrayList<>(results);
+        r.sort(Comparator.comparingDouble(SweepResult::score).reversed().thenComparing(x -> x.candidate().id()));
+        return r;
+    }
+
+    static void writeCsv(Path file, List<SweepResult> ranked) throws IOException {
+        StringBuilder sb = new StringBuilder(CSV_HEADER).append('\n');
+        for (int i = 0; i < ranked.size(); i++) {
+            SweepResult r = ranked.get(i);
+            SweepCandidate c = r.candidate();
+            sb.append(String.format(Locale.ROOT, "%d,%.2f,%.2f,%d,%d,%s,%s,%.4g,%d,%.4f,%.1f,%s%n", i + 1, r.score(), r.top5(), c.t(), c.block(),
+                    c.pool(), c.head(), c.lr(), r.epochs(), r.evalLoss(), r.seconds(), c.id()));
+        }
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, sb);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The first {@code limit} rows as a fixed-width table. */
+    public static String table(List<SweepResult> ranked, int limit) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%4s %7s %7s %5s %5s %-10s %-9s %9s %7s%n",
+                "rank", "top-1%", "top-5%", "t", "block", "pool", "head", "lr", "sec"));
+        for (int i = 0; i < Math.min(limit, ranked.size()); i++) {
+            SweepResult r = ranked.get(i);
+            SweepCandidate c = r.candidate();
+            sb.append(String.format(Locale.ROOT, "%4d %7.2f %7.2f %5d %5d %-10s %-9s %9.3g %7.1f%n", i + 1, r.score(), r.top5(), c.t(), c.block(),
+                    c.pool(), c.head(), c.lr(), r.seconds()));
+        }
+        if (ranked.size() > limit) sb.append(String.format(Locale.ROOT, "... %d more in ranking.csv%n", ranked.size() - limit));
+        return sb.toString();
+    }
+
+    /** The pooling whose best candidate scores highest (the heatmap's pooling). */
+    static String bestPooling(List<SweepResult> ranked) {
+        return ranked.get(0).candidate().pool();
+    }
+
+    /** Per (t, block): the best score over learning rates and heads, for one pooling. */
+    static Map<Integer, Map<Integer, Double>> grid(List<SweepResult> ranked, String pool) {
+        Map<Integer, Map<Integer, Double>> cells = new TreeMap<>();
+        for (SweepResult r : ranked) {
+            SweepCandidate c = r.candidate();
+            if (!c.pool().equals(pool)) continue;
+            cells.computeIfAbsent(c.t(), k -> new TreeMap<>()).merge(c.block(), r.score(), Math::max);
+        }
+        return cells;
+    }
+
+    static void writeHeatmap(Path file, List<SweepResult> ranked) throws IOException {
+        String pool = bestPooling(ranked);
+        Map<Integer, Map<Integer, Double>> cells = grid(ranked, pool);
+        List<Integer> ts = new ArrayList<>(cells.keySet());
+        TreeSet<Integer> blockSet = new TreeSet<>();
+        cells.values().forEach(m -> blockSet.addAll(m.keySet()));
+        List<Integer> blocks = new ArrayList<>(blockSet);
+        Map<Integer, Integer> blockIndex = new LinkedHashMap<>();
+        for (int i = 0; i < blocks.size(); i++) blockIndex.put(blocks.get(i), i);
+        List<Number[]> heat = new ArrayList<>();
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        for (int x = 0; x < ts.size(); x++) {
+            for (Map.Entry<Integer, Double> e : cells.get(ts.get(x)).entrySet()) {
+                heat.add(new Number[]{x, blockIndex.get(e.getKey()), e.getValue()});
+                min = Math.min(min, e.getValue());
+                max = Math.max(max, e.getValue());
+            }
+        }
+        System.setProperty("java.awt.headless", "true");
+        HeatMapChart chart = new HeatMapChartBuilder().width(Math.max(480, 90 * ts.size() + 220)).height(Math.max(360, 28 * blocks.size() + 160))
+                .title("top-1 % over (t, block), pooling " + pool + " (best over lr and head)").xAxisTitle("t").yAxisTitle("block").build();
+        chart.getStyler().setShowValue(true);
+        chart.getStyler().setHeatMapValueDecimalPattern("0.0");
+        chart.getStyler().setMin(min);
+        chart.getStyler().setMax(max > min ? max : min + 1);
+        chart.getStyler().setPlotContentSize(1.0);
+        chart.addSeries("top-1 %", ts.stream().map(String::valueOf).toList(), blocks.stream().map(String::valueOf).toList(), heat);
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+}

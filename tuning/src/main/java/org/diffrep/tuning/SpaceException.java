@@ -1,0 +1,12 @@
+package org.diffrep.tuning;
+
+/** A search-space file that cannot be used; the message names the offending field. */
+public final class SpaceException extends IllegalArgumentException {
+    public SpaceException(String field, String problem) {
+        super("field '" + field + "': " + problem);
+    }
+
+    public SpaceException(String message) {
+        super(message);
+    }
+}
