@@ -1,0 +1,176 @@
+package org.diffrep.training.knn;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.datasets.ImageDataset;
+import org.diffrep.model.features.Pooling;
+import org.diffrep.model.unet.AdmConfig;
+import org.diffrep.training.cache.CacheFile;
+import org.diffrep.training.cache.FeatureExtractor;
+import org.diffrep.training.data.ImageSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code diffrep knn}: weighted cosine kNN on frozen, pooled U-Net features for every (t, b). */
+@Command(name = "knn", mixinStandardHelpOptions = true,
+        description = {"Weighted cosine k-nearest-neighbour classification (DINO protocol) on frozen U-Net features:",
+                "L2-normalised pooled block outputs from the feature cache, the training split as memory bank (streamed in",
+                "--chunk rows), votes exp(sim/temperature) summed per class over the k nearest, top-1/top-5 on the evaluation",
+                "split for every (t, b) and k. Ties (equal class scores) count against the true class.",
+                "Without --dataset/--config: the shipped Fashion-MNIST data and model."})
+public final class KnnCommand implements Callable<Integer> {
+
+    @Mixin
+    FeatureOptions features;
+
+    @Option(names = "--t", split = ",", defaultValue = "90", description = "Noise steps (default ${DEFAULT-VALUE}).")
+    List<Integer> timesteps;
+
+    @Option(names = "--blocks", split = ",",
+            description = "U-Net blocks (default: 19, the paper's best, on 37-block models; the middle block otherwise).")
+    List<Integer> blocks;
+
+    @Option(names = "--pool", defaultValue = "global", description = "Pooling before the cache: global (the paper's pool 1), avg:K, max:K, none (default ${DEFAULT-VALUE}).")
+    String pool;
+
+    @Option(names = "--k", split = ",", defaultValue = "10,20,100,200", description = "Neighbour counts (default ${DEFAULT-VALUE}).")
+    List<Integer> ks;
+
+    @Option(names = "--temperature", defaultValue = "0.07", description = "Vote temperature τ (default ${DEFAULT-VALUE}).")
+    double temperature;
+
+    @Option(names = "--chunk", defaultValue = "8192", description = "Memory-bank rows processed at once (default ${DEFAULT-VALUE}).")
+    int chunk;
+
+    @Option(names = "--out", description = "Result file (default runs/knn-<dataset>.json).")
+    Path out;
+
+    @Option(names = "--json", description = "Print the result object as JSON instead of a table.")
+    boolean json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    static List<Integer> defaultBlocks(AdmConfig config) {
+        int n = config.layout().numBlocks();
+        return List.of(n == 37 ? 19 : config.layout().middleBlock());
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        List<Integer> bs = blocks != null ? blocks : defaultBlocks(features.admConfig());
+        Pooling pooling = Pooling.parse(pool);
+        ImageDataset ds = features.openDataset();
+        ImageSource train = features.trainImages(ds);
+        ImageSource eval = features.evalImages(ds);
+        FeatureExtractor ex = features.extractor(bs);
+        int[] kArr = ks.stream().mapToInt(Integer::intValue).toArray();
+
+        ObjectNode result = mapper.createObjectNode();
+        ObjectNode cfg = result.putObject("config");
+        cfg.set("t", mapper.valueToTree(timesteps));
+        cfg.set("blocks", mapper.valueToTree(bs));
+        cfg.put("pool", pooling.toString());
+        cfg.set("k", mapper.valueToTree(ks));
+        cfg.put("temperature", temperature);
+        cfg.put("similarity", "cosine (L2-normalised features)");
+        cfg.put("vote", "sum over the k nearest of exp(sim/temperature); ties between classes count against the true class");
+        cfg.put("chunk", chunk);
+        result.set("provenance", features.describe(train, eval, ex));
+        ArrayNode rows = result.putArray("results");
+
+        Map<String, CacheFile> bank = features.cached(train, ex, timesteps, bs, pooling);
+        Map<String, CacheFile> queries = features.cached(eval, ex, timesteps, bs, pooling);
+        try {
+            for (String tap : bank.keySet()) {
+                long t0 = System.nanoTime();
+                CacheFile q = queries.get(tap);
+                WeightedKnn.Result r = new WeightedKnn(kArr, temperature, train.numClasses()).optChunkSize(chunk)
+                        .evaluate(new CacheBank(bank.get(tap)), FeatureOptions.readAll(q), q.labels(), false);
+                ObjectNode row = rows.addObject();
+                String[] tb = tap.split(":");
+                row.put("t", Integer.parseInt(tb[0]));
+                row.put("block", Integer.parseInt(tb[1]));
+                row.put("dim", q.featureLength());
+                row.put("bank", r.bankSize());
+                row.put("queries", r.queries());
+                ObjectNode perK = row.putObject("k");
+                for (WeightedKnn.Accuracy a : r.accuracies()) {
+                    ObjectNode o = perK.putObject(Integer.toString(a.k()));
+                    o.put("top1", a.top1());
+                    o.put("top5", a.top5());
+                    o.put("effective_k", a.effectiveK());
+                }
+                row.put("seconds", (System.nanoTime() - t0) / 1e9);
+            }
+        } finally {
+            bank.values().forEach(CacheFile::close);
+            queries.values().forEach(CacheFile::close);
+        }
+        Path file = out != null ? out : Path.of("runs", "knn-" + features.dataset + ".json");
+        if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.writeString(file, mapper.writeValueAsString(result));
+        PrintWriter pw = spec.commandLine().getOut();
+        if (json) {
+            pw.println(mapper.writeValueAsString(result));
+        } else {
+            pw.printf("kNN on %s (bank %s), pool %s, τ=%s%n", eval.describe(), train.describe(), pooling, temperature);
+            pw.printf("%5s %5s %5s %8s %8s%n", "t", "block", "k", "top1", "top5");
+            for (var row : rows) {
+                row.get("k").fields().forEachRemaining(e -> pw.printf(Locale.ROOT, "%5d %5d %5s %8.4f %8.4f%n", row.get("t").asInt(),
+                        row.get("block").asInt(), e.getKey(), e.getValue().get("top1").asDouble(), e.getValue().get("top5").asDouble()));
+            }
+            pw.println("written " + file.toAbsolutePath());
+        }
+        pw.flush();
+        return 0;
+    }
+
+    /** A cache file (draw 0) as a kNN memory bank. */
+    static final class CacheBank implements WeightedKnn.Bank {
+        private final CacheFile file;
+        private final int[] labels;
+
+        CacheBank(CacheFile file) {
+            this.file = file;
+            this.labels = file.labels();
+        }
+
+        @Override
+        public int size() {
+            return file.count();
+        }
+
+        @Override
+        public int dim() {
+            return file.featureLength();
+        }
+
+        @Override
+        public int label(int index) {
+            return labels[index];
+        }
+
+        @Override
+        public void read(int start, int count, float[] out) {
+            FeatureOptions.readRows(file, start, count, out);
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new KnnCommand()).execute(args));
+    }
+}
