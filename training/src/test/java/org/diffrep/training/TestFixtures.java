@@ -12,15 +12,14 @@ public final class TestFixtures {
 
     private static StateDict weights;
 
-    /** {@code shared/fixtures/adm-tiny}, found beside the repository (or at -Ddiffrep.fixtures). */
+    /** The in-repo copy of the fixture; the build passes its path as {@code diffrep.fixture.adm-tiny}. */
     public static Path admTinyDir() {
-        String prop = System.getProperty("diffrep.fixtures");
-        if (prop != null) return Path.of(prop).resolve("adm-tiny");
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("shared/fixtures/adm-tiny");
-            if (Files.isRegularFile(candidate.resolve("model.npz"))) return candidate;
+        String dir = System.getProperty("diffrep.fixture.adm-tiny");
+        if (dir == null || !Files.isRegularFile(Path.of(dir, "model.npz"))) {
+            throw new IllegalStateException("adm-tiny fixture not found at -Ddiffrep.fixture.adm-tiny=" + dir
+                    + " (the root pom sets it to model-import/src/test/resources/adm-tiny)");
         }
-        throw new IllegalStateException("adm-tiny fixture not found: expected shared/fixtures/adm-tiny beside the repository");
+        return Path.of(dir);
     }
 
     public static Path admTinyCheckpoint() {
