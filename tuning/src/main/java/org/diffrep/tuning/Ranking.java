@@ -92,8 +92,8 @@ public final class Ranking {
             }
         }
         System.setProperty("java.awt.headless", "true");
-        HeatMapChart chart = new HeatMapChartBuilder().width(Math.max(480, 90 * ts.size() + 220)).height(Math.max(360, 28 * blocks.size() + 160))
-                .title("top-1 % over (t, block), pooling " + pool + " (best over lr and head)").xAxisTitle("t").yAxisTitle("block").build();
+        HeatMapChart chart = new HeatMapChartBuilder().width(Math.max(640, 90 * ts.size() + 260)).height(Math.max(360, 28 * blocks.size() + 160))
+                .title("top-1 % by (t, block), pooling " + pool + ", best over lr and head").xAxisTitle("t").yAxisTitle("block").build();
         chart.getStyler().setShowValue(true);
         chart.getStyler().setHeatMapValueDecimalPattern("0.0");
         chart.getStyler().setMin(min);
