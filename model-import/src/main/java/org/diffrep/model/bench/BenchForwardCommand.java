@@ -127,6 +127,8 @@ public final class BenchForwardCommand implements Callable<Integer> {
         double gflops = (full != null ? fullFlops / full.median() : tapFlops / tap.median()) / 1e9;
 
         List<OpProfiler.OpCost> ops = profile ? profileTapPath(net, x, t, tapBlocks) : List.of();
+        double convSeconds = ops.stream().filter(o -> o.op().equals("conv2d")).mapToDouble(OpProfiler.OpCost::seconds).sum();
+        double convGflops = convSeconds > 0 ? c.layout().convFlops(s, maxBlock) * batch / convSeconds / 1e9 : Double.NaN;
 
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("config", c.name());
@@ -148,7 +150,10 @@ public final class BenchForwardCommand implements Callable<Integer> {
         r.put("gflops_per_s", gflops);
         r.put("peak_rss_mb", memory.peakRssMb());
         r.put("peak_heap_mb", memory.peakHeapMb());
-        if (profile) r.put("profile", ops);
+        if (profile) {
+            r.put("profile", ops);
+            r.put("conv_gflops_per_s", convGflops);
+        }
 
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
@@ -213,7 +218,8 @@ public final class BenchForwardCommand implements Callable<Integer> {
         out.printf("peak RSS %.0f MB, peak heap %.0f MB%n", (double) r.get("peak_rss_mb"), (double) r.get("peak_heap_mb"));
         if (!ops.isEmpty()) {
             double total = ops.stream().mapToDouble(OpProfiler.OpCost::seconds).sum();
-            out.printf("%nper-op time of one tap-path forward (%.2f s in ops):%n", total);
+            out.printf("%nper-op time of one tap-path forward (%.2f s in ops; conv2d at %.1f GFLOP/s):%n", total,
+                    (double) r.get("conv_gflops_per_s"));
             for (OpProfiler.OpCost op : ops) {
                 out.printf("  %-20s %6d calls %8.3f s %5.1f%%%n", op.op(), op.count(), op.seconds(), 100 * op.seconds() / total);
             }

@@ -51,6 +51,11 @@ public record TimeEmbedding(int modelChannels, int embedDim) implements UNetLaye
     }
 
     @Override
+    public long convFlops(int side) {
+        return 0;
+    }
+
+    @Override
     public String describe() {
         return "TimeEmbedding " + modelChannels + "->" + embedDim;
     }

@@ -28,6 +28,11 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
     /** Multiply-add FLOPs (2 per MAC) of the convs and matmuls for one sample of the given input side. */
     long flops(int side);
 
+    /** The part of {@link #flops} done by conv2d ops (all but attention products and linear layers). */
+    default long convFlops(int side) {
+        return flops(side);
+    }
+
     static long convFlops(int in, int out, int kernel, int outSide) {
         return 2L * in * out * kernel * kernel * outSide * outSide;
     }
@@ -131,6 +136,11 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
         }
 
         @Override
+        public long convFlops(int side) {
+            return flops(side) - 2L * embDim * (scaleShift ? 2L * out : out);
+        }
+
+        @Override
         public String describe() {
             String kind = switch (resample) {
                 case NONE -> "ResBlock";
@@ -192,8 +202,15 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
         @Override
         public long flops(int side) {
             long t = (long) side * side;
-            // qkv and proj_out projections, then q.k and weights.v over all heads
-            return 2L * channels * 3L * channels * t + 2L * channels * channels * t + 2L * 2L * t * t * channels;
+            // q.k and weights.v over all heads on top of the projections
+            return convFlops(side) + 2L * 2L * t * t * channels;
+        }
+
+        /** qkv and proj_out run as 1x1 convs. */
+        @Override
+        public long convFlops(int side) {
+            long t = (long) side * side;
+            return 2L * channels * 3L * channels * t + 2L * channels * channels * t;
         }
 
         @Override

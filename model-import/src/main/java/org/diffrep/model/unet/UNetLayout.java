@@ -171,15 +171,24 @@ public final class UNetLayout {
      * head too when {@code upTo} is the last block).
      */
     public long flops(int imageSize, int upTo) {
-        long f = timeEmbedding.flops(0);
+        return sumOverLayers(imageSize, upTo, UNetLayer::flops);
+    }
+
+    /** The conv2d share of {@link #flops}. */
+    public long convFlops(int imageSize, int upTo) {
+        return sumOverLayers(imageSize, upTo, UNetLayer::convFlops);
+    }
+
+    private long sumOverLayers(int imageSize, int upTo, java.util.function.ToLongBiFunction<UNetLayer, Integer> cost) {
+        long f = cost.applyAsLong(timeEmbedding, 0);
         int side = imageSize;
         for (Block b : blocks.subList(0, upTo)) {
             for (UNetLayer l : b.layers()) {
-                f += l.flops(side);
+                f += cost.applyAsLong(l, side);
                 side = l.outputSide(side);
             }
         }
-        if (upTo == blocks.size()) f += outputHead.flops(side);
+        if (upTo == blocks.size()) f += cost.applyAsLong(outputHead, side);
         return f;
     }
 
