@@ -168,7 +168,7 @@ public final class FeatureOptions {
         return out;
     }
 
-    static void readRows(CacheFile f, int start, int count, float[] out) {
+    public static void readRows(CacheFile f, int start, int count, float[] out) {
         int[] idx = new int[count];
         for (int i = 0; i < count; i++) idx[i] = start + i;
         f.read(idx, new int[count], out);
