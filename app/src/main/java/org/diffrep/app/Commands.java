@@ -5,6 +5,14 @@ import org.diffrep.model.bench.BenchCommand;
 import org.diffrep.model.checkpoint.InspectCheckpointCommand;
 import org.diffrep.model.cli.ModelInfoCommand;
 import org.diffrep.model.cli.VerifyBlocksCommand;
+import org.diffrep.training.cka.CkaCommand;
+import org.diffrep.training.cli.EvalCommand;
+import org.diffrep.training.cli.ExtractCommand;
+import org.diffrep.training.cli.HeadInfoCommand;
+import org.diffrep.training.cli.TrainCommand;
+import org.diffrep.training.knn.KnnCommand;
+import org.diffrep.training.pretrain.PretrainCommand;
+import org.diffrep.tuning.SweepCommand;
 
 import java.util.List;
 
@@ -17,7 +25,15 @@ final class Commands {
                 new ModelInfoCommand(),
                 new InspectCheckpointCommand(),
                 new VerifyBlocksCommand(),
-                new BenchCommand(),
-                new DatasetsCommand());
+                new DatasetsCommand(),
+                new ExtractCommand(),
+                new TrainCommand(),
+                new EvalCommand(),
+                new HeadInfoCommand(),
+                new KnnCommand(),
+                new CkaCommand(),
+                new SweepCommand(),
+                new PretrainCommand(),
+                new BenchCommand());
     }
 }
