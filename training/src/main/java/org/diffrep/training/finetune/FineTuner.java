@@ -1,0 +1,306 @@
+package org.diffrep.training.finetune;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.diffrep.training.data.Seeds;
+import org.diffrep.training.graph.ClassifierGraph;
+import org.diffrep.training.train.Checkpoint;
+import org.diffrep.training.train.EpochMetrics;
+import org.diffrep.training.train.Feeder;
+import org.diffrep.training.train.Optimizer;
+import org.diffrep.training.train.TrainConfig;
+import org.diffrep.training.train.Trainer;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Fine-tunes a {@link FineTuneGraph}: head and unfrozen U-Net parameters, each group with its own
+ * optimizer state and learning rate (the backbone's follows the same StepLR schedule, scaled by
+ * backboneLr / lr). Writes the heads trainer's files with the same semantics ({@link Trainer#RUN},
+ * {@link Trainer#METRICS}, {@link Trainer#CHECKPOINT} atomically after every epoch,
+ * {@link Trainer#SUMMARY}); the checkpoint also holds the fine-tuned U-Net parameters under their
+ * state_dict keys, so resume continues exactly (same seeded shuffles, noise and transform draws).
+ */
+public final class FineTuner {
+
+    private static final Logger log = LoggerFactory.getLogger(FineTuner.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final String OPT_HEAD = "optimizer_head/";
+    private static final String OPT_BACKBONE = "optimizer_backbone/";
+
+    private final FineTuneGraph graph;
+    private final Feeder train;
+    private final Feeder eval;
+    private final TrainConfig config;
+    private final double backboneLr;
+    private final Path out;
+    private final ObjectNode run;
+    private boolean progress = true;
+
+    public FineTuner(FineTuneGraph graph, Feeder train, Feeder eval, TrainConfig config, double backboneLr, Path out, ObjectNode run) {
+        if (train.numClasses() != graph.head().numClasses()) {
+            throw new IllegalArgumentException("dataset has " + train.numClasses() + " classes, head " + graph.head().numClasses());
+        }
+        if (!(backboneLr >= 0)) throw new IllegalArgumentException("backbone lr must be >= 0");
+        this.graph = graph;
+        this.train = train;
+        this.eval = eval;
+        this.config = config;
+        this.backboneLr = backboneLr;
+        this.out = out;
+        this.run = run.deepCopy();
+        this.run.put("mode", "finetune");
+        this.run.set("head", JSON.valueToTree(graph.head()));
+        this.run.set("train", JSON.valueToTree(config));
+        this.run.put("backbone_lr", backboneLr);
+        this.run.put("frozen_blocks", graph.frozenBlocks());
+        this.run.put("train_data", train.describe());
+        this.run.put("eval_data", eval.describe());
+        ObjectNode counts = this.run.putObject("parameters");
+        counts.put("head", graph.count(graph.headNames()));
+        counts.put("backbone_trained", graph.count(graph.backboneNames()));
+        counts.put("backbone_frozen", graph.count(graph.frozenNames()));
+    }
+
+    public FineTuner optProgress(boolean show) {
+        this.progress = show;
+        return this;
+    }
+
+    public List<EpochMetrics> run(boolean resume) throws IOException {
+        Files.createDirectories(out);
+        Optimizer headOpt = new Optimizer(config);
+        Optimizer backboneOpt = new Optimizer(config);
+        List<EpochMetrics> history = new ArrayList<>();
+        int start = 0;
+        Path ckpt = out.resolve(Trainer.CHECKPOINT);
+        if (resume && Files.isRegularFile(ckpt)) {
+            start = restore(Checkpoint.read(ckpt), headOpt, backboneOpt, history);
+            log.info("resuming {} after epoch {}", out, start);
+        } else if (Files.isRegularFile(ckpt)) {
+            throw new IllegalStateException(out + " already holds a checkpoint: pass --resume to continue it or choose another --out");
+        }
+        writeAtomically(out.resolve(Trainer.RUN), JSON.writeValueAsString(run));
+        long begin = System.nanoTime();
+        for (int epoch = start; epoch < config.epochs(); epoch++) {
+            long t0 = System.nanoTime();
+            double lr = config.lrAt(epoch);
+            double[] stats = trainEpoch(epoch, lr, lr * backboneLr / config.lr(), headOpt, backboneOpt);
+            double[] ev = evaluate(graph, eval, config.evalBatch(), progress);
+            EpochMetrics m = new EpochMetrics(epoch + 1, lr, stats[0], stats[1], ev[0], ev[1], ev[2], (System.nanoTime() - t0) / 1e9);
+            history.add(m);
+            log.info("epoch {}/{}: lr {} (backbone {}) train loss {} top-1 {} | eval loss {} top-1 {} top-5 {} ({} s)", m.epoch(),
+                    config.epochs(), fmt(lr), fmt(lr * backboneLr / config.lr()), fmt(m.trainLoss()), fmt(m.trainTop1()),
+                    fmt(m.evalLoss()), fmt(m.evalTop1()), fmt(m.evalTop5()), fmt(m.seconds()));
+            saveCheckpoint(ckpt, epoch + 1, headOpt, backboneOpt, history);
+            writeMetrics(history);
+        }
+        writeSummary(history, (System.nanoTime() - begin) / 1e9);
+        return history;
+    }
+
+    private double[] trainEpoch(int epoch, double lr, double lrBackbone, Optimizer headOpt, Optimizer backboneOpt) {
+        int n = train.size();
+        int[] order = permutation(n, Seeds.mix(config.seed(), epoch, 7));
+        int batches = (n + config.batchSize() - 1) / config.batchSize();
+        Map<String, INDArray> headParams = arrays(graph.headNames());
+        Map<String, INDArray> backboneParams = arrays(graph.backboneNames());
+        List<String> gradFor = graph.trainableNames();
+        double lossSum = 0;
+        long correct = 0;
+        try (ProgressBar bar = progress ? bar("finetune " + (epoch + 1) + "/" + config.epochs(), batches) : null) {
+            for (int b = 0; b < batches; b++) {
+                int[] idx = Arrays.copyOfRange(order, b * config.batchSize(), Math.min(n, (b + 1) * config.batchSize()));
+                Map<String, INDArray> ph = new HashMap<>(train.inputs(idx, epoch));
+                ph.put(ClassifierGraph.LABELS, oneHot(train, idx));
+                OutAndGrad r = graph.sameDiff().calculateGradientsAndOutputs(ph, List.of(ClassifierGraph.LOSS, ClassifierGraph.LOGITS), gradFor);
+                headOpt.apply(headParams, r.getGradients(), lr);
+                if (!backboneParams.isEmpty() && lrBackbone > 0) backboneOpt.apply(backboneParams, r.getGradients(), lrBackbone);
+                double loss = r.getOutputs().get(ClassifierGraph.LOSS).getDouble(0);
+                lossSum += loss * idx.length;
+                correct += hits(r.getOutputs().get(ClassifierGraph.LOGITS), train, idx, 1);
+                if (bar != null) {
+                    bar.step();
+                    bar.setExtraMessage(" loss " + fmt(loss));
+                }
+            }
+        }
+        return new double[]{lossSum / n, (double) correct / n};
+    }
+
+    private Map<String, INDArray> arrays(List<String> names) {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        for (String name : names) m.put(name, graph.array(name));
+        return m;
+    }
+
+    /** Loss, top-1 and top-5 on every image of a split, in order (ties count against the true class). */
+    public static double[] evaluate(FineTuneGraph graph, Feeder data, int batchSize, boolean progress) {
+        int n = data.size();
+        double lossSum = 0;
+        long top1 = 0;
+        long top5 = 0;
+        try (ProgressBar bar = progress ? bar("eval", (n + batchSize - 1) / batchSize) : null) {
+            for (int start = 0; start < n; start += batchSize) {
+                int[] idx = new int[Math.min(batchSize, n - start)];
+                for (int i = 0; i < idx.length; i++) idx[i] = start + i;
+                INDArray logits = graph.sameDiff().output(data.inputs(idx, Feeder.EVAL), ClassifierGraph.LOGITS).get(ClassifierGraph.LOGITS);
+                for (int i = 0; i < idx.length; i++) {
+                    INDArray row = logits.getRow(i);
+                    double max = row.maxNumber().doubleValue();
+                    double lse = max + Math.log(Transforms.exp(row.sub(max), false).sumNumber().doubleValue());
+                    lossSum += lse - row.getDouble(data.label(idx[i]));
+                }
+                top1 += hits(logits, data, idx, 1);
+                top5 += hits(logits, data, idx, 5);
+                if (bar != null) bar.step();
+            }
+        }
+        return new double[]{lossSum / n, (double) top1 / n, (double) top5 / n};
+    }
+
+    static long hits(INDArray logits, Feeder data, int[] idx, int k) {
+        long hits = 0;
+        for (int i = 0; i < idx.length; i++) {
+            int label = data.label(idx[i]);
+            double target = logits.getDouble(i, label);
+            int better = 0;
+            for (int c = 0; c < logits.size(1); c++) if (c != label && logits.getDouble(i, c) >= target) better++;
+            if (better < k) hits++;
+        }
+        return hits;
+    }
+
+    private static INDArray oneHot(Feeder data, int[] idx) {
+        INDArray y = Nd4j.zeros(idx.length, data.numClasses());
+        for (int i = 0; i < idx.length; i++) y.putScalar(i, data.label(idx[i]), 1f);
+        return y;
+    }
+
+    /** The heads trainer's shuffle (same seed stream), so a fine-tuning run visits batches like a head run. */
+    static int[] permutation(int n, long seed) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        Random r = new Random(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int tmp = p[i];
+            p[i] = p[j];
+            p[j] = tmp;
+        }
+        return p;
+    }
+
+    private void saveCheckpoint(Path file, int epochsDone, Optimizer headOpt, Optimizer backboneOpt, List<EpochMetrics> history) throws IOException {
+        ObjectNode state = JSON.createObjectNode();
+        state.put("epochs_done", epochsDone);
+        state.put("optimizer_step", headOpt.step());
+        state.put("backbone_optimizer_step", backboneOpt.step());
+        state.set("run", run);
+        state.set("metrics", JSON.valueToTree(history));
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        for (String name : graph.trainableNames()) arrays.put(name, graph.array(name));
+        for (String name : graph.bufferNames()) arrays.put(name, graph.array(name));
+        headOpt.state().forEach((k, v) -> arrays.put(OPT_HEAD + k, v));
+        backboneOpt.state().forEach((k, v) -> arrays.put(OPT_BACKBONE + k, v));
+        new Checkpoint(JSON.writeValueAsString(state), arrays).write(file);
+    }
+
+    private int restore(Checkpoint c, Optimizer headOpt, Optimizer backboneOpt, List<EpochMetrics> history) throws IOException {
+        ObjectNode state = (ObjectNode) JSON.readTree(c.json());
+        ObjectNode saved = comparable((ObjectNode) state.get("run"));
+        if (!saved.toString().equals(comparable(run).toString())) {
+            throw new IllegalStateException("the checkpoint in " + out + " is from a different run:\n saved   " + saved + "\n current " + comparable(run));
+        }
+        List<String> names = new ArrayList<>(graph.trainableNames());
+        names.addAll(graph.bufferNames());
+        for (String name : names) {
+            INDArray a = c.arrays().get(name);
+            if (a == null) throw new IllegalStateException("checkpoint has no array " + name);
+            INDArray target = graph.array(name);
+            if (!Arrays.equals(a.shape(), target.shape())) throw new IllegalStateException(name + ": checkpoint shape " + Arrays.toString(a.shape()));
+            target.assign(a);
+        }
+        headOpt.restore(state.get("optimizer_step").asLong(), prefixed(c, OPT_HEAD));
+        backboneOpt.restore(state.get("backbone_optimizer_step").asLong(), prefixed(c, OPT_BACKBONE));
+        for (var m : (ArrayNode) state.get("metrics")) history.add(JSON.treeToValue(m, EpochMetrics.class));
+        return state.get("epochs_done").asInt();
+    }
+
+    private static Map<String, INDArray> prefixed(Checkpoint c, String prefix) {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        c.arrays().forEach((k, v) -> {
+            if (k.startsWith(prefix)) m.put(k.substring(prefix.length()), v);
+        });
+        return m;
+    }
+
+    private static ObjectNode comparable(ObjectNode run) {
+        ObjectNode c = run.deepCopy();
+        c.remove("provenance");
+        ((ObjectNode) c.get("train")).remove("epochs");
+        return c;
+    }
+
+    private void writeMetrics(List<EpochMetrics> history) throws IOException {
+        StringBuilder sb = new StringBuilder(EpochMetrics.CSV_HEADER).append('\n');
+        for (EpochMetrics m : history) sb.append(m.csv()).append('\n');
+        writeAtomically(out.resolve(Trainer.METRICS), sb.toString());
+    }
+
+    private void writeSummary(List<EpochMetrics> history, double seconds) throws IOException {
+        ObjectNode s = JSON.createObjectNode();
+        s.set("run", run);
+        if (!history.isEmpty()) s.set("final", JSON.valueToTree(history.get(history.size() - 1)));
+        s.set("epochs", JSON.valueToTree(history));
+        s.put("seconds_this_invocation", seconds);
+        writeAtomically(out.resolve(Trainer.SUMMARY), JSON.writeValueAsString(s));
+    }
+
+    private static void writeAtomically(Path file, String text) throws IOException {
+        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static ProgressBar bar(String task, long max) {
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(1000).continuousUpdate().build();
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.4f", v);
+    }
+}
