@@ -115,6 +115,7 @@ final class Assembly implements AutoCloseable {
             ensureCache(head, seed, progress, withTrain);
             return ClassifierGraph.onFeatures(head, evalCache.shapes(), setup.headSeed);
         }
+        if (setup.cache != null) log.warn("{} needs the U-Net in its graph: training graph-native, --cache is not used", head.kind());
         return ClassifierGraph.onBackbone(head, config, weights()::get, setup.headSeed);
     }
 
