@@ -29,6 +29,7 @@ public final class DatasetImages implements ImageSource {
     private final List<Sample> samples;
     private final SampleLoader loader;
     private final ForkJoinPool pool;
+    private final long listHash;
 
     /**
      * @param limit use only the first {@code limit} samples of the split (0 = all), for quick runs
@@ -41,12 +42,17 @@ public final class DatasetImages implements ImageSource {
         this.samples = limit > 0 && limit < all.size() ? List.copyOf(all.subList(0, limit)) : all;
         this.loader = new SampleLoader(dataset, split, options);
         this.pool = new ForkJoinPool(Math.max(1, options.threads()));
+        long h = 1125899906842597L;
+        for (Sample s : samples) h = Seeds.mix(h, s.id().hashCode(), s.label());
+        this.listHash = h;
     }
 
+    /** Name, split, size, transform, and a hash of the sample ids and labels (so a changed list is another dataset). */
     @Override
     public String describe() {
         return dataset.name() + "/" + split + " (" + samples.size() + " images, " + options.imageSize() + " px, "
-                + (options.train() ? "flip" + (options.randomScaleCrop() ? "+random-crop" : "+center-crop") : "center-crop") + ")";
+                + (options.train() ? "flip" + (options.randomScaleCrop() ? "+random-crop" : "+center-crop") : "center-crop")
+                + ", list " + Long.toHexString(listHash) + ")";
     }
 
     @Override
