@@ -1,6 +1,21 @@
 package org.diffrep.tuning;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.deeplearning4j.arbiter.optimize.api.Candidate;
+import org.deeplearning4j.arbiter.optimize.api.OptimizationResult;
+import org.deeplearning4j.arbiter.optimize.api.TaskCreator;
+import org.deeplearning4j.arbiter.optimize.api.data.DataProvider;
+import org.deeplearning4j.arbiter.optimize.api.data.DataSource;
+import org.deeplearning4j.arbiter.optimize.api.score.ScoreFunction;
+import org.deeplearning4j.arbiter.optimize.api.termination.MaxCandidatesCondition;
+import org.deeplearning4j.arbiter.optimize.api.termination.MaxTimeCondition;
+import org.deeplearning4j.arbiter.optimize.api.termination.TerminationCondition;
+import org.deeplearning4j.arbiter.optimize.config.OptimizationConfiguration;
+import org.deeplearning4j.arbiter.optimize.runner.CandidateInfo;
+import org.deeplearning4j.arbiter.optimize.runner.CandidateStatus;
+import org.deeplearning4j.arbiter.optimize.runner.IOptimizationRunner;
+import org.deeplearning4j.arbiter.optimize.runner.LocalOptimizationRunner;
+import org.deeplearning4j.arbiter.optimize.runner.listener.StatusListener;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.training.cache.CachedSplit;
 import org.diffrep.training.cache.FeatureCache;
@@ -19,19 +34,25 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a sweep: candidates grouped by t; for each t, one backbone pass over the training and
- * evaluation images fills the feature cache for every block the pending candidates of that t use
- * (the U-Net stops at the deepest one); then each candidate trains its head from the cache and its
- * result is appended to {@code results.jsonl}. Candidates already in that file are skipped, and a t
- * whose candidates are all finished costs nothing. At the end {@code ranking.csv} and
- * {@code heatmap.png} are written.
+ * Runs a sweep on Arbiter's {@link LocalOptimizationRunner}, one task at a time. Candidates are
+ * grouped by t; for each t, one backbone pass over the training and evaluation images fills the
+ * feature cache for every block the pending candidates of that t use (the U-Net stops at the
+ * deepest one); then each candidate trains its head from the cache and its result is appended to
+ * {@code results.jsonl}. Candidates already in that file are skipped, and a t whose candidates are
+ * all finished costs nothing. At the end {@code ranking.csv} and {@code heatmap.png} are written.
+ * A failed candidate is reported and left out; a rerun retries it.
  */
 public final class Sweep {
 
@@ -44,6 +65,8 @@ public final class Sweep {
         default void extracted(int t, List<Integer> blocks, double seconds) {}
 
         default void finished(SweepResult result, int done, int total) {}
+
+        default void failed(SweepCandidate candidate, Exception error) {}
     }
 
     /**
@@ -53,6 +76,7 @@ public final class Sweep {
      * @param candidates      candidates in the sweep
      * @param skipped         finished by an earlier run
      * @param trained         trained by this run
+     * @param failures        candidates whose task failed in this run ("id: error"); a rerun retries them
      * @param passes          backbone passes over the data (one per t with pending candidates)
      * @param forwardImages   noised images the backbone processed in this run
      * @param imagesPerPass   images (training draws + evaluation) one pass over the data processes
@@ -62,7 +86,7 @@ public final class Sweep {
      * @param wallSeconds     the whole invocation
      * @param timedOut        stopped by max_minutes before every candidate ran
      */
-    public record Report(List<SweepResult> ranked, int candidates, int skipped, int trained, int passes, long forwardImages,
+    public record Report(List<SweepResult> ranked, int candidates, int skipped, int trained, List<String> failures, int passes, long forwardImages,
                          long imagesPerPass, double backboneSeconds, double fillSeconds, double trainSeconds, double wallSeconds,
                          boolean timedOut) {
 
@@ -105,60 +129,107 @@ public final class Sweep {
 
     public Report run() throws IOException {
         long begin = System.nanoTime();
-        double deadline = space.maxMinutes() > 0 ? space.maxMinutes() * 60 : Double.POSITIVE_INFINITY;
         List<SweepCandidate> all = Candidates.generate(space);
         Map<Integer, Pooling> stored = storedPooling(all);
-        Map<Integer, List<SweepCandidate>> byT = new LinkedHashMap<>();
-        for (SweepCandidate c : all) byT.computeIfAbsent(c.t(), k -> new ArrayList<>()).add(c);
-        FeatureCache cache = new FeatureCache(out.resolve("cache")).optProgress(progress);
-        int skipped = 0;
-        int trained = 0;
-        int passes = 0;
-        double fillSeconds = 0;
-        double trainSeconds = 0;
-        boolean timedOut = false;
         try (ResultsLog log = ResultsLog.open(out.resolve(RESULTS), fingerprint())) {
-            for (SweepCandidate c : all) {
-                if (log.finished().containsKey(c.id())) skipped++;
+            List<SweepCandidate> pending = all.stream().filter(c -> !log.finished().containsKey(c.id())).toList();
+            Tasks tasks = new Tasks(log, stored, pending, all.size());
+            if (!pending.isEmpty()) {
+                List<TerminationCondition> stop = new ArrayList<>();
+                // exactly the number of tasks: a larger count keeps execute() waiting forever (feasibility.md §6)
+                stop.add(new MaxCandidatesCondition(pending.size()));
+                if (space.maxMinutes() > 0) stop.add(new MaxTimeCondition(Math.round(space.maxMinutes() * 60_000), TimeUnit.MILLISECONDS));
+                OptimizationConfiguration conf = new OptimizationConfiguration.Builder()
+                        .candidateGenerator(new OrderedCandidates(new SweepParameterSpace(space), pending))
+                        .scoreFunction(new Top1Score()).terminationConditions(stop).build();
+                new LocalOptimizationRunner(1, conf, tasks).execute();
             }
-            sweep:
-            for (Map.Entry<Integer, List<SweepCandidate>> group : byT.entrySet()) {
-                List<SweepCandidate> pending = group.getValue().stream().filter(c -> !log.finished().containsKey(c.id())).toList();
-                if (pending.isEmpty()) continue;
-                if (elapsed(begin) >= deadline) {
-                    timedOut = true;
-                    break;
-                }
-                int t = group.getKey();
-                List<Integer> blocks = new ArrayList<>(new TreeSet<>(pending.stream().map(SweepCandidate::block).toList()));
-                long t0 = System.nanoTime();
-                long before = backbone.images();
-                cache.ensure(request(train, t, blocks, stored, space.data().draws()), backbone).close();
-                cache.ensure(request(eval, t, blocks, stored, 1), backbone).close();
-                if (backbone.images() > before) {
-                    passes++;
-                    fillSeconds += elapsed(t0);
-                    listener.extracted(t, blocks, elapsed(t0));
-                }
-                for (SweepCandidate c : pending) {
-                    if (elapsed(begin) >= deadline) {
-                        timedOut = true;
-                        break sweep;
-                    }
+            List<SweepResult> ranked = Ranking.rank(all.stream().map(c -> log.finished().get(c.id())).filter(Objects::nonNull).toList());
+            Ranking.writeCsv(out.resolve(RANKING), ranked);
+            if (!ranked.isEmpty()) Ranking.writeHeatmap(out.resolve(HEATMAP), ranked);
+            long perPass = (long) train.size() * space.data().draws() + eval.size();
+            int unfinished = all.size() - ranked.size() - tasks.failures.size();
+            return new Report(ranked, all.size(), all.size() - pending.size(), tasks.trained, List.copyOf(tasks.failures), tasks.passes,
+                    backbone.images(), perPass, backbone.seconds(), tasks.fillSeconds, tasks.trainSeconds, elapsed(begin), unfinished > 0);
+        }
+    }
+
+    /**
+     * Arbiter's task per candidate: on the first candidate of a t, the one backbone pass for all
+     * blocks the pending candidates of that t use; then the head, appended to results.jsonl. The
+     * runner runs one task at a time, in the order of {@link OrderedCandidates}.
+     */
+    private final class Tasks implements TaskCreator {
+        private final ResultsLog log;
+        private final Map<Integer, Pooling> stored;
+        private final Map<Integer, List<Integer>> blocksOfT = new LinkedHashMap<>();
+        private final Set<Integer> filled = new HashSet<>();
+        private final FeatureCache cache = new FeatureCache(out.resolve("cache")).optProgress(progress);
+        private final int total;
+        private final List<String> failures = new ArrayList<>();
+        private int trained;
+        private int passes;
+        private double fillSeconds;
+        private double trainSeconds;
+
+        Tasks(ResultsLog log, Map<Integer, Pooling> stored, List<SweepCandidate> pending, int total) {
+            this.log = log;
+            this.stored = stored;
+            this.total = total;
+            for (SweepCandidate c : pending) {
+                List<Integer> blocks = blocksOfT.computeIfAbsent(c.t(), k -> new ArrayList<>());
+                if (!blocks.contains(c.block())) blocks.add(c.block());
+            }
+            blocksOfT.values().forEach(b -> b.sort(Integer::compare));
+        }
+
+        @Override
+        public Callable<OptimizationResult> create(Candidate candidate, DataProvider data, ScoreFunction score, List<StatusListener> listeners,
+                                                   IOptimizationRunner runner) {
+            return () -> {
+                long start = System.currentTimeMillis();
+                SweepCandidate c = (SweepCandidate) candidate.getValue();
+                try {
+                    fillOnce(c.t());
                     long c0 = System.nanoTime();
                     SweepResult r = trainOne(cache, c, stored);
                     log.append(r, config(c, stored));
                     trainSeconds += elapsed(c0);
                     trained++;
-                    listener.finished(r, log.finished().size(), all.size());
+                    listener.finished(r, log.finished().size(), total);
+                    double s = score.score(r, data, null);
+                    return new OptimizationResult(candidate, s, candidate.getIndex(), r, info(candidate, CandidateStatus.Complete, s, start, null), null);
+                } catch (Exception e) {
+                    failures.add(c.id() + ": " + e);
+                    listener.failed(c, e);
+                    return new OptimizationResult(candidate, null, candidate.getIndex(), null,
+                            info(candidate, CandidateStatus.Failed, null, start, e.toString()), null);
                 }
+            };
+        }
+
+        @Override
+        public Callable<OptimizationResult> create(Candidate candidate, Class<? extends DataSource> dataSource, Properties properties,
+                                                   ScoreFunction score, List<StatusListener> listeners, IOptimizationRunner runner) {
+            return create(candidate, (DataProvider) null, score, listeners, runner);
+        }
+
+        private void fillOnce(int t) {
+            if (!filled.add(t)) return;
+            List<Integer> blocks = blocksOfT.get(t);
+            long t0 = System.nanoTime();
+            long before = backbone.images();
+            cache.ensure(request(train, t, blocks, stored, space.data().draws()), backbone).close();
+            cache.ensure(request(eval, t, blocks, stored, 1), backbone).close();
+            if (backbone.images() > before) {
+                passes++;
+                fillSeconds += elapsed(t0);
+                listener.extracted(t, blocks, elapsed(t0));
             }
-            List<SweepResult> ranked = Ranking.rank(all.stream().map(c -> log.finished().get(c.id())).filter(java.util.Objects::nonNull).toList());
-            Ranking.writeCsv(out.resolve(RANKING), ranked);
-            if (!ranked.isEmpty()) Ranking.writeHeatmap(out.resolve(HEATMAP), ranked);
-            long perPass = (long) train.size() * space.data().draws() + eval.size();
-            return new Report(ranked, all.size(), skipped, trained, passes, backbone.images(), perPass, backbone.seconds(), fillSeconds,
-                    trainSeconds, elapsed(begin), timedOut);
+        }
+
+        private CandidateInfo info(Candidate c, CandidateStatus status, Double score, long start, String error) {
+            return new CandidateInfo(c.getIndex(), status, score, start, start, System.currentTimeMillis(), c.getFlatParameters(), error);
         }
     }
 

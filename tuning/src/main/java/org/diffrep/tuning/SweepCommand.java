@@ -124,6 +124,12 @@ public final class SweepCommand implements Callable<Integer> {
                         pw.printf(Locale.ROOT, "[%d/%d] %s: top-1 %.2f%% (%.1f s)%n", done, total, r.candidate().id(), r.score(), r.seconds());
                         pw.flush();
                     }
+
+                    @Override
+                    public void failed(SweepCandidate c, Exception e) {
+                        err.printf(Locale.ROOT, "%s failed: %s%n", c.id(), e);
+                        err.flush();
+                    }
                 });
         pw.printf(Locale.ROOT, "sweep of %s on %s: train %s, eval %s -> %s%n", cfg.name(), ds, train.describe(), eval.describe(), out.toAbsolutePath());
         pw.flush();
@@ -132,6 +138,10 @@ public final class SweepCommand implements Callable<Integer> {
         pw.print(Ranking.table(rep.ranked(), top));
         pw.printf(Locale.ROOT, "%n%d candidates: %d finished earlier, %d trained now%s.%n", rep.candidates(), rep.skipped(), rep.trained(),
                 rep.timedOut() ? ", stopped by max_minutes (rerun to continue)" : "");
+        if (!rep.failures().isEmpty()) {
+            pw.printf(Locale.ROOT, "%d candidate(s) failed (a rerun retries them):%n", rep.failures().size());
+            rep.failures().forEach(f -> pw.println("  " + f));
+        }
         pw.printf(Locale.ROOT, "cost: %d backbone pass(es), %,d noised images through the U-Net (%.1f s in the backbone, %.1f s filling the cache)"
                         + "; heads %.1f s; total %.1f s.%n", rep.passes(), rep.forwardImages(), rep.backboneSeconds(), rep.fillSeconds(),
                 rep.trainSeconds(), rep.wallSeconds());

@@ -2,12 +2,17 @@ package org.diffrep.tuning;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,8 +32,13 @@ class SweepCommandTest {
     }
 
     private String[] tiny(Path space) {
+        return tiny(space, dir.resolve("out"));
+    }
+
+    private static String[] tiny(Path space, Path out) {
         return new String[]{"--space", space.toString(), "--dataset", "synthetic", "--config", "adm-tiny", "--checkpoint",
-                TinySweep.CHECKPOINT.toString(), "--limit-train", "8", "--limit-eval", "8", "--out", dir.resolve("out").toString(), "--no-progress"};
+                TinySweep.CHECKPOINT.toString(), "--limit-train", String.valueOf(TinySweep.TRAIN), "--limit-eval", String.valueOf(TinySweep.EVAL),
+                "--out", out.toString(), "--no-progress"};
     }
 
     @Test
@@ -46,16 +56,62 @@ class SweepCommandTest {
         assertThat(err.toString()).contains("field 'blocks': block 38 is outside 1..37 of adm-tiny");
     }
 
+    /**
+     * The sweep runs in a child JVM that is killed (SIGKILL) once 3 candidates are on disk; the rerun
+     * skips them, needs no pass for the t already cached, and ends with the ranking of an
+     * uninterrupted sweep.
+     */
     @Test
-    void sweepsPrintsTheRankingAndARerunSkipsEverything() throws Exception {
-        Path space = Files.writeString(dir.resolve("space.yaml"), "t: [50]\nblocks: [2]\ntrain: {epochs: 1, batch: 8}\n");
-        assertThat(run(tiny(space))).as(err.toString()).isZero();
-        assertThat(out.toString()).contains("top-1%").contains("1 candidates: 0 finished earlier, 1 trained now").contains("1 backbone pass(es), 16 noised images");
-        assertThat(dir.resolve("out").resolve(Sweep.RESULTS)).isRegularFile();
-        assertThat(dir.resolve("out").resolve(Sweep.RANKING)).isRegularFile();
-        assertThat(dir.resolve("out").resolve(Sweep.HEATMAP)).isRegularFile();
+    void aSweepKilledMidwayResumesWithoutDuplicatesToTheSameRanking() throws Exception {
+        Path space = Files.writeString(dir.resolve("space.yaml"), TinySweep.SPACE);
+        Path killed = dir.resolve("killed");
+        Path results = killed.resolve(Sweep.RESULTS);
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+                "-Dorg.bytedeco.javacpp.maxphysicalbytes=0", "-Dorg.bytedeco.javacpp.maxbytes=0", "-cp", System.getProperty("java.class.path"),
+                SweepCommand.class.getName()));
+        command.addAll(List.of(tiny(space, killed)));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile());
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        Process child = pb.start();
+        long deadline = System.nanoTime() + 150_000_000_000L;
+        while (lines(results) < 3 && child.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
+        child.destroyForcibly().waitFor();
+        int done = lines(results);
+        assertThat(done).as(Files.readString(dir.resolve("child.log"))).isBetween(3, 7);
+        // a kill during an append leaves a torn last line
+        Files.writeString(results, "{\"id\":\"t150_b2", StandardOpenOption.APPEND);
+
+        assertThat(run(tiny(space, killed))).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("8 candidates: " + done + " finished earlier, " + (8 - done) + " trained now")
+                .contains("1 backbone pass(es), 24 noised images").contains("top-1%");
+        List<String> ids = Files.readAllLines(results).stream().map(SweepCommandTest::id).toList();
+        assertThat(ids).hasSize(8).doesNotHaveDuplicates();
+
+        Path whole = dir.resolve("whole");
+        assertThat(run(tiny(space, whole))).isZero();
+        assertThat(withoutSeconds(killed.resolve(Sweep.RANKING))).isEqualTo(withoutSeconds(whole.resolve(Sweep.RANKING)));
+
         out.getBuffer().setLength(0);
-        assertThat(run(tiny(space))).isZero();
-        assertThat(out.toString()).contains("1 candidates: 1 finished earlier, 0 trained now").contains("0 backbone pass(es), 0 noised images");
+        assertThat(run(tiny(space, killed))).isZero();
+        assertThat(out.toString()).contains("8 candidates: 8 finished earlier, 0 trained now").contains("0 backbone pass(es), 0 noised images");
+        assertThat(Files.readAllLines(results)).hasSize(8);
+    }
+
+    private static int lines(Path file) throws IOException {
+        if (!Files.exists(file)) return 0;
+        return (int) Files.readString(file).chars().filter(c -> c == '\n').count();
+    }
+
+    private static String id(String line) {
+        try {
+            return new ObjectMapper().readTree(line).get("id").asText();
+        } catch (IOException e) {
+            throw new AssertionError(line, e);
+        }
+    }
+
+    /** ranking.csv rows without the seconds column, which differs from run to run. */
+    private static List<String> withoutSeconds(Path csv) throws IOException {
+        return Files.readAllLines(csv).stream().map(l -> l.replaceFirst(",[^,]*,([^,]*)$", ",$1")).toList();
     }
 }
