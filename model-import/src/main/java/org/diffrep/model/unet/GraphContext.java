@@ -3,6 +3,7 @@ package org.diffrep.model.unet;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
@@ -81,18 +82,29 @@ public final class GraphContext {
     /** 2-d convolution with a PyTorch weight [out, in, k, k] and bias, padding k/2 ("same" for odd k). */
     public SDVariable conv(SDVariable x, String prefix, int in, int out, int kernel, int stride) {
         SDVariable w = param(prefix + ".weight", out, in, kernel, kernel);
-        SDVariable b = param(prefix + ".bias", out);
-        return sd.cnn().conv2d(x, w, b, Conv2DConfig.builder()
-                .kH(kernel).kW(kernel).sH(stride).sW(stride).pH(kernel / 2).pW(kernel / 2)
-                .dataFormat("NCHW").weightsFormat(WeightsFormat.OIYX).build());
+        return conv2d(x, w, trains(w), param(prefix + ".bias", out), kernel, stride);
     }
 
     /** A PyTorch {@code Conv1d(in, out, 1)} (weight [out, in, 1]) applied to an NCHW map as a 1x1 conv. */
     public SDVariable conv1x1From1d(SDVariable x, String prefix, int in, int out) {
-        SDVariable w = param(prefix + ".weight", out, in, 1).reshape(out, in, 1, 1);
-        SDVariable b = param(prefix + ".bias", out);
-        return sd.cnn().conv2d(x, w, b, Conv2DConfig.builder()
-                .kH(1).kW(1).dataFormat("NCHW").weightsFormat(WeightsFormat.OIYX).build());
+        SDVariable w = param(prefix + ".weight", out, in, 1);
+        return conv2d(x, w.reshape(out, in, 1, 1), trains(w), param(prefix + ".bias", out), 1, 1);
+    }
+
+    private static boolean trains(SDVariable parameter) {
+        return parameter.getVariableType() == VariableType.VARIABLE;
+    }
+
+    /**
+     * Frozen weights are used in PyTorch's [out, in, kH, kW] layout as they are; trainable ones are
+     * permuted to [kH, kW, in, out] first, because ND4J M2.1's conv2d_bp accepts no other layout
+     * (with OIYX it fails "wrong shape of output gradients").
+     */
+    private SDVariable conv2d(SDVariable x, SDVariable weight, boolean trains, SDVariable bias, int kernel, int stride) {
+        SDVariable w = trains ? weight.permute(2, 3, 1, 0) : weight;
+        return sd.cnn().conv2d(x, w, bias, Conv2DConfig.builder()
+                .kH(kernel).kW(kernel).sH(stride).sW(stride).pH(kernel / 2).pW(kernel / 2).dataFormat("NCHW")
+                .weightsFormat(trains ? WeightsFormat.YXIO : WeightsFormat.OIYX).build());
     }
 
     /** PyTorch {@code Linear(in, out)}: x [N, in] times weight [out, in] transposed, plus bias. */
