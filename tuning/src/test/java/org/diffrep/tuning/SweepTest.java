@@ -2,13 +2,16 @@ package org.diffrep.tuning;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.diffrep.model.features.NoiseSource;
+import org.diffrep.training.cache.FeatureExtractor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -66,6 +69,48 @@ class SweepTest {
         assertThat(rest.timedOut()).isFalse();
         assertThat(rest.skipped()).isEqualTo(r.trained());
         assertThat(rest.ranked()).hasSize(8);
+    }
+
+    @Test
+    void aFailingCandidateIsReportedTheOthersRunAndARerunRetriesIt() throws Exception {
+        FeatureExtractor real = TinySweep.backbone();
+        FeatureExtractor broken = new FeatureExtractor() {
+            @Override
+            public String model() {
+                return real.model();
+            }
+
+            @Override
+            public String checkpoint() {
+                return real.checkpoint();
+            }
+
+            @Override
+            public int channels(int block) {
+                return real.channels(block);
+            }
+
+            @Override
+            public int side(int block) {
+                return real.side(block);
+            }
+
+            @Override
+            public Map<Integer, INDArray> extract(INDArray x0, long[] ids, List<Integer> ts, List<Integer> blocks, NoiseSource noise) {
+                if (ts.contains(150)) throw new IllegalStateException("no t=150 today");
+                return real.extract(x0, ids, ts, blocks, noise);
+            }
+        };
+        SearchSpace space = SearchSpace.parse(TinySweep.SPACE);
+        Sweep.Report r = new Sweep(space, TinySweep.train(), TinySweep.eval(), broken, dir).optProgress(false).run();
+        assertThat(r.trained()).isEqualTo(4);
+        assertThat(r.failures()).hasSize(4).allSatisfy(f -> assertThat(f).startsWith("t150_").contains("no t=150 today"));
+        assertThat(r.ranked()).extracting(x -> x.candidate().t()).containsOnly(50);
+        Sweep.Report rerun = new Sweep(space, TinySweep.train(), TinySweep.eval(), TinySweep.backbone(), dir).optProgress(false).run();
+        assertThat(rerun.skipped()).isEqualTo(4);
+        assertThat(rerun.trained()).isEqualTo(4);
+        assertThat(rerun.failures()).isEmpty();
+        assertThat(rerun.ranked()).hasSize(8);
     }
 
     @Test
