@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -34,12 +35,19 @@ public final class AdmUNet {
     private final UNetLayout layout;
     private final SameDiff sd;
     private final int builtBlocks;
+    private final String namePrefix;
+    private final SDVariable input;
+    private final SDVariable timesteps;
 
-    private AdmUNet(AdmConfig config, UNetLayout layout, SameDiff sd, int builtBlocks) {
+    private AdmUNet(AdmConfig config, UNetLayout layout, SameDiff sd, int builtBlocks, String namePrefix,
+                    SDVariable input, SDVariable timesteps) {
         this.config = config;
         this.layout = layout;
         this.sd = sd;
         this.builtBlocks = builtBlocks;
+        this.namePrefix = namePrefix;
+        this.input = input;
+        this.timesteps = timesteps;
     }
 
     public static Builder builder(AdmConfig config) {
@@ -65,15 +73,25 @@ public final class AdmUNet {
     /** The graph variable holding the output of block b (1-based, the paper's numbering). */
     public SDVariable block(int b) {
         requireBuilt(b);
-        return sd.getVariable(blockName(b));
+        return sd.getVariable(blockVariableName(b));
+    }
+
+    /** Name of block b's output in this graph ({@link #blockName} behind this build's name prefix). */
+    public String blockVariableName(int b) {
+        return namePrefix + blockName(b);
+    }
+
+    /** Name of the model output in this graph. */
+    public String outputName() {
+        return namePrefix + OUTPUT;
     }
 
     public SDVariable input() {
-        return sd.getVariable(INPUT);
+        return input;
     }
 
     public SDVariable timesteps() {
-        return sd.getVariable(TIMESTEPS);
+        return timesteps;
     }
 
     /** Whether the graph reaches the model output (false when built only up to a block). */
@@ -94,17 +112,17 @@ public final class AdmUNet {
      * @param timesteps [N] the t of each sample
      */
     public Map<Integer, INDArray> blocks(INDArray xt, INDArray timesteps, int... blocks) {
-        String[] names = Arrays.stream(blocks).peek(this::requireBuilt).mapToObj(AdmUNet::blockName).toArray(String[]::new);
+        String[] names = Arrays.stream(blocks).peek(this::requireBuilt).mapToObj(this::blockVariableName).toArray(String[]::new);
         Map<String, INDArray> out = sd.output(placeholders(xt, timesteps), names);
         Map<Integer, INDArray> result = new LinkedHashMap<>();
-        for (int b : blocks) result.put(b, out.get(blockName(b)));
+        for (int b : blocks) result.put(b, out.get(blockVariableName(b)));
         return result;
     }
 
     /** The full model output [N, outChannels, S, S]. */
     public INDArray forward(INDArray xt, INDArray timesteps) {
         if (!hasOutput()) throw new IllegalStateException("graph was built only up to block " + builtBlocks);
-        return sd.output(placeholders(xt, timesteps), OUTPUT).get(OUTPUT);
+        return sd.output(placeholders(xt, timesteps), outputName()).get(outputName());
     }
 
     public Map<String, INDArray> placeholders(INDArray xt, INDArray timesteps) {
@@ -118,8 +136,8 @@ public final class AdmUNet {
                     + timesteps.length() + " timesteps");
         }
         Map<String, INDArray> ph = new HashMap<>();
-        ph.put(INPUT, xt.castTo(DataType.FLOAT));
-        ph.put(TIMESTEPS, timesteps.castTo(DataType.FLOAT).reshape(xt.size(0)));
+        ph.put(input.name(), xt.castTo(DataType.FLOAT));
+        ph.put(this.timesteps.name(), timesteps.castTo(DataType.FLOAT).reshape(xt.size(0)));
         return ph;
     }
 
@@ -149,6 +167,11 @@ public final class AdmUNet {
         private boolean trainable;
         private int upToBlock = -1;
         private SameDiff target;
+        private boolean gradientsThroughBackbone;
+        private SDVariable inputVariable;
+        private SDVariable timestepVariable;
+        private String namePrefix = "";
+        private BiFunction<Integer, SDVariable, SDVariable> blockHook = (b, h) -> h;
 
         private Builder(AdmConfig config) {
             this.config = Objects.requireNonNull(config);
@@ -191,6 +214,38 @@ public final class AdmUNet {
             return this;
         }
 
+        /**
+         * The graph will be differentiated through the frozen U-Net (e.g. DifFeed's feedback enters
+         * the encoder of a second pass). Implied by {@link #optTrainable}. Costs a weight permute per
+         * conv per step; leave off for feature extraction.
+         */
+        public Builder optGradientsThroughBackbone(boolean on) {
+            this.gradientsThroughBackbone = on;
+            return this;
+        }
+
+        /** Use existing graph variables as the noised input and timesteps instead of new placeholders. */
+        public Builder optInputs(SDVariable x, SDVariable t) {
+            this.inputVariable = x;
+            this.timestepVariable = t;
+            return this;
+        }
+
+        /** Prefix for this build's block and output names, so a second pass can live in the same graph. */
+        public Builder optBlockNamePrefix(String prefix) {
+            this.namePrefix = Objects.requireNonNull(prefix);
+            return this;
+        }
+
+        /**
+         * Applied to each block's output before it is named and used further (also as the decoder's skip
+         * tensor): (block index, output) → the tensor that replaces it.
+         */
+        public Builder optBlockHook(BiFunction<Integer, SDVariable, SDVariable> hook) {
+            this.blockHook = Objects.requireNonNull(hook);
+            return this;
+        }
+
         public AdmUNet build() {
             if (weights == null) throw new IllegalStateException("no weights: call setWeights(...) or optRandomWeights(seed)");
             UNetLayout layout = config.layout();
@@ -201,10 +256,11 @@ public final class AdmUNet {
                 // the default thread-safe holders keep a second copy of every array: 2x RSS for 553M params
                 sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
             }
-            GraphContext g = new GraphContext(sd, this::parameter);
+            GraphContext g = new GraphContext(sd, this::parameter, trainable || gradientsThroughBackbone);
             int side = config.imageSize();
-            SDVariable x = sd.placeHolder(INPUT, DataType.FLOAT, -1, config.inChannels(), side, side);
-            SDVariable t = sd.placeHolder(TIMESTEPS, DataType.FLOAT, -1);
+            SDVariable x = inputVariable != null ? inputVariable
+                    : sd.placeHolder(INPUT, DataType.FLOAT, -1, config.inChannels(), side, side);
+            SDVariable t = timestepVariable != null ? timestepVariable : sd.placeHolder(TIMESTEPS, DataType.FLOAT, -1);
             SDVariable emb = layout.timeEmbedding().apply(g, t, null, 0);
 
             Map<Integer, SDVariable> outputs = new HashMap<>();
@@ -215,15 +271,17 @@ public final class AdmUNet {
                     h = layer.apply(g, h, emb, side);
                     side = layer.outputSide(side);
                 }
-                sd.renameVariable(h.name(), blockName(block.index()));
-                h = sd.getVariable(blockName(block.index()));
+                h = blockHook.apply(block.index(), h);
+                String name = namePrefix + blockName(block.index());
+                sd.renameVariable(h.name(), name);
+                h = sd.getVariable(name);
                 outputs.put(block.index(), h);
             }
             if (upTo == layout.numBlocks()) {
                 SDVariable out = layout.outputHead().apply(g, h, emb, side);
-                sd.renameVariable(out.name(), OUTPUT);
+                sd.renameVariable(out.name(), namePrefix + OUTPUT);
             }
-            return new AdmUNet(config, layout, sd, upTo);
+            return new AdmUNet(config, layout, sd, upTo, namePrefix, x, t);
         }
 
         private SDVariable parameter(SameDiff sd, String key, long[] shape) {

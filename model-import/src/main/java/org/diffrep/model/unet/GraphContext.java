@@ -3,7 +3,6 @@ package org.diffrep.model.unet;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
@@ -27,10 +26,16 @@ public final class GraphContext {
 
     private final SameDiff sd;
     private final ParameterSource parameters;
+    private final boolean differentiable;
 
-    public GraphContext(SameDiff sd, ParameterSource parameters) {
+    /**
+     * @param differentiable whether the graph will be differentiated through its convs (trainable
+     *                       weights, or gradients flowing back through frozen ones to earlier inputs)
+     */
+    public GraphContext(SameDiff sd, ParameterSource parameters, boolean differentiable) {
         this.sd = sd;
         this.parameters = parameters;
+        this.differentiable = differentiable;
     }
 
     public SameDiff sd() {
@@ -81,30 +86,24 @@ public final class GraphContext {
 
     /** 2-d convolution with a PyTorch weight [out, in, k, k] and bias, padding k/2 ("same" for odd k). */
     public SDVariable conv(SDVariable x, String prefix, int in, int out, int kernel, int stride) {
-        SDVariable w = param(prefix + ".weight", out, in, kernel, kernel);
-        return conv2d(x, w, trains(w), param(prefix + ".bias", out), kernel, stride);
+        return conv2d(x, param(prefix + ".weight", out, in, kernel, kernel), param(prefix + ".bias", out), kernel, stride);
     }
 
     /** A PyTorch {@code Conv1d(in, out, 1)} (weight [out, in, 1]) applied to an NCHW map as a 1x1 conv. */
     public SDVariable conv1x1From1d(SDVariable x, String prefix, int in, int out) {
-        SDVariable w = param(prefix + ".weight", out, in, 1);
-        return conv2d(x, w.reshape(out, in, 1, 1), trains(w), param(prefix + ".bias", out), 1, 1);
-    }
-
-    private static boolean trains(SDVariable parameter) {
-        return parameter.getVariableType() == VariableType.VARIABLE;
+        return conv2d(x, param(prefix + ".weight", out, in, 1).reshape(out, in, 1, 1), param(prefix + ".bias", out), 1, 1);
     }
 
     /**
-     * Frozen weights are used in PyTorch's [out, in, kH, kW] layout as they are; trainable ones are
-     * permuted to [kH, kW, in, out] first, because ND4J M2.1's conv2d_bp accepts no other layout
-     * (with OIYX it fails "wrong shape of output gradients").
+     * Inference uses PyTorch's [out, in, kH, kW] weights as they are. A graph that will be
+     * differentiated permutes them to [kH, kW, in, out] first: ND4J M2.1's conv2d_bp accepts no other
+     * layout (with OIYX it fails "wrong shape of output gradients"), even for frozen weights.
      */
-    private SDVariable conv2d(SDVariable x, SDVariable weight, boolean trains, SDVariable bias, int kernel, int stride) {
-        SDVariable w = trains ? weight.permute(2, 3, 1, 0) : weight;
+    private SDVariable conv2d(SDVariable x, SDVariable weight, SDVariable bias, int kernel, int stride) {
+        SDVariable w = differentiable ? weight.permute(2, 3, 1, 0) : weight;
         return sd.cnn().conv2d(x, w, bias, Conv2DConfig.builder()
                 .kH(kernel).kW(kernel).sH(stride).sW(stride).pH(kernel / 2).pW(kernel / 2).dataFormat("NCHW")
-                .weightsFormat(trains ? WeightsFormat.YXIO : WeightsFormat.OIYX).build());
+                .weightsFormat(differentiable ? WeightsFormat.YXIO : WeightsFormat.OIYX).build());
     }
 
     /** PyTorch {@code Linear(in, out)}: x [N, in] times weight [out, in] transposed, plus bias. */
