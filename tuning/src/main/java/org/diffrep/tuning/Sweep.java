@@ -60,7 +60,7 @@ public final class Sweep {
     public static final String RANKING = "ranking.csv";
     public static final String HEATMAP = "heatmap.png";
 
-    /** Progress callbacks, in the sweep's thread. */
+    /** Progress callbacks, from the runner's task thread, one task at a time. */
     public interface Listener {
         default void extracted(int t, List<Integer> blocks, double seconds) {}
 

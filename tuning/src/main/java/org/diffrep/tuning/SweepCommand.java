@@ -45,7 +45,7 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--root", description = "Dataset root in its official layout (default for fashion-mnist: the shipped copy).")
     Path root;
 
-    @Option(names = "--config", description = "U-Net config name or config.json (default: " + FMNIST_CONFIG + ").")
+    @Option(names = "--config", description = "U-Net config name or config.json (default: " + FMNIST_CONFIG + " for fashion-mnist, else adm-256-uncond).")
     String config;
 
     @Option(names = "--checkpoint", description = "U-Net weights (.pt or .npz) (default for " + FMNIST_CONFIG + ": the shipped model).")
@@ -77,40 +77,22 @@ public final class SweepCommand implements Callable<Integer> {
         PrintWriter pw = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         SearchSpace s;
+        Inputs in;
         try {
             s = SearchSpace.read(space);
-        } catch (SpaceException e) {
+            in = inputs(s);
+        } catch (IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
             err.flush();
             return 2;
         }
+        AdmConfig cfg = in.config();
+        ImageSource train = in.train();
+        ImageSource eval = in.eval();
         String ds = dataset != null ? dataset : FASHION_MNIST;
-        AdmConfig cfg = AdmConfigs.resolve(config != null ? config : FMNIST_CONFIG);
-        try {
-            s.checkBlocks(cfg.layout().numBlocks(), cfg.name());
-        } catch (SpaceException e) {
-            err.println("error: " + space + ": " + e.getMessage());
-            err.flush();
-            return 2;
-        }
-        Path weights = checkpoint != null ? checkpoint : shipped(ShippedFiles.MODEL, "--checkpoint", cfg.name().equals(FMNIST_CONFIG), "config " + cfg.name());
-        int nTrain = limitTrain != null ? limitTrain : s.data().limitTrain();
-        int nEval = limitEval != null ? limitEval : s.data().limitEval();
-        ImageSource train;
-        ImageSource eval;
-        if (ds.equals("synthetic")) {
-            if (cfg.inChannels() != 3) throw new IllegalArgumentException("the synthetic dataset is RGB; " + cfg.name() + " takes " + cfg.inChannels() + " channel(s)");
-            train = new SyntheticImages(cfg.imageSize(), nTrain > 0 ? nTrain : 64, 4, 1);
-            eval = new SyntheticImages(cfg.imageSize(), nEval > 0 ? nEval : 32, 4, 2);
-        } else {
-            Path r = root != null ? root : shipped(ShippedFiles.DATA, "--root", ds.equals(FASHION_MNIST), "dataset " + ds);
-            ImageDataset d = DatasetRegistry.open(ds, r);
-            train = images(d, d.trainSplit(), cfg, nTrain, true);
-            eval = images(d, d.evalSplit(), cfg, nEval, false);
-        }
         Files.createDirectories(out);
         int deepest = s.blocks().values() != null ? s.blocks().values().stream().mapToInt(Integer::intValue).max().orElseThrow() : s.blocks().max();
-        Sweep sweep = new Sweep(s, train, eval, new LazyBackbone(cfg, weights, deepest), out).optProgress(!noProgress)
+        Sweep sweep = new Sweep(s, train, eval, new LazyBackbone(cfg, in.weights(), deepest), out).optProgress(!noProgress)
                 .optListener(new Sweep.Listener() {
                     @Override
                     public void extracted(int t, List<Integer> blocks, double seconds) {
@@ -154,6 +136,30 @@ public final class SweepCommand implements Callable<Integer> {
                 rep.ranked().isEmpty() ? "(no heatmap: nothing finished)" : out.resolve(Sweep.HEATMAP));
         pw.flush();
         return 0;
+    }
+
+    /** Model, weights and data of the sweep, resolved from the options (the embedded default where they are missing). */
+    record Inputs(AdmConfig config, Path weights, ImageSource train, ImageSource eval) {}
+
+    private Inputs inputs(SearchSpace s) {
+        String ds = dataset != null ? dataset : FASHION_MNIST;
+        AdmConfig cfg = AdmConfigs.resolve(config != null ? config : ds.equals(FASHION_MNIST) ? FMNIST_CONFIG : "adm-256-uncond");
+        try {
+            s.checkBlocks(cfg.layout().numBlocks(), cfg.name());
+        } catch (SpaceException e) {
+            throw new SpaceException(space + ": " + e.getMessage());
+        }
+        Path weights = checkpoint != null ? checkpoint : shipped(ShippedFiles.MODEL, "--checkpoint", cfg.name().equals(FMNIST_CONFIG), "config " + cfg.name());
+        int nTrain = limitTrain != null ? limitTrain : s.data().limitTrain();
+        int nEval = limitEval != null ? limitEval : s.data().limitEval();
+        if (ds.equals("synthetic")) {
+            if (cfg.inChannels() != 3) throw new IllegalArgumentException("the synthetic dataset is RGB; " + cfg.name() + " takes " + cfg.inChannels() + " channel(s)");
+            return new Inputs(cfg, weights, new SyntheticImages(cfg.imageSize(), nTrain > 0 ? nTrain : 64, 4, 1),
+                    new SyntheticImages(cfg.imageSize(), nEval > 0 ? nEval : 32, 4, 2));
+        }
+        Path r = root != null ? root : shipped(ShippedFiles.DATA, "--root", ds.equals(FASHION_MNIST), "dataset " + ds);
+        ImageDataset d = DatasetRegistry.open(ds, r);
+        return new Inputs(cfg, weights, images(d, d.trainSplit(), cfg, nTrain, true), images(d, d.evalSplit(), cfg, nEval, false));
     }
 
     private ImageSource images(ImageDataset d, String split, AdmConfig cfg, int limit, boolean train) {

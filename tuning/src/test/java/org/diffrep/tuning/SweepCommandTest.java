@@ -1,8 +1,9 @@
 package org.diffrep.tuning;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.diffrep.training.pretrain.ShippedFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import picocli.CommandLine;
 
 import java.io.IOException;
@@ -15,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class SweepCommandTest {
 
@@ -54,6 +57,32 @@ class SweepCommandTest {
         Path space = Files.writeString(dir.resolve("space.yaml"), "t: [50]\nblocks: [2, 38]\n");
         assertThat(run(tiny(space))).isEqualTo(2);
         assertThat(err.toString()).contains("field 'blocks': block 38 is outside 1..37 of adm-tiny");
+    }
+
+    @Test
+    void withoutDatasetAndConfigItSweepsTheShippedModel() throws Exception {
+        assumeTrue(shippedModel(), "the demo model " + ShippedFiles.MODEL + " is not in this checkout yet");
+        Path space = Files.writeString(dir.resolve("space.yaml"), "t: [100]\nblocks: [10]\ntrain: {epochs: 1, batch: 32}\n");
+        assertThat(run("--space", space.toString(), "--limit-train", "64", "--limit-eval", "32", "--out", dir.resolve("out").toString(), "--no-progress"))
+                .as(err.toString()).isZero();
+        assertThat(out.toString()).contains("sweep of adm-fmnist on fashion-mnist").contains("1 candidates: 0 finished earlier, 1 trained now");
+    }
+
+    @Test
+    void withoutTheShippedModelTheEmbeddedDefaultSaysWhatIsMissing() throws Exception {
+        assumeFalse(shippedModel(), "the demo model is shipped");
+        Path space = Files.writeString(dir.resolve("space.yaml"), "t: [100]\nblocks: [10]\n");
+        assertThat(run("--space", space.toString(), "--out", dir.resolve("out").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains(ShippedFiles.MODEL).contains("pass --checkpoint");
+    }
+
+    private static boolean shippedModel() {
+        try {
+            ShippedFiles.find(ShippedFiles.MODEL);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /**
