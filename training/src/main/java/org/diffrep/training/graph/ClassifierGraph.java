@@ -37,6 +37,8 @@ public final class ClassifierGraph {
     public static final String LABELS = "labels";
     /** DifFeed's BatchNorm mode: [1] holding 1 (batch statistics, training) or 0 (running statistics). */
     public static final String BN_TRAIN = "bn_train";
+    /** Name prefix of DifFeed's second-pass blocks ({@code pass2_block_b}); the first pass keeps the plain names. */
+    public static final String SECOND_PASS_PREFIX = "pass2_";
 
     public enum Input { IMAGES, FEATURES }
 
@@ -83,15 +85,21 @@ public final class ClassifierGraph {
         int lastHeadBlock = head.blocks().get(head.blocks().size() - 1);
         if (head.kind() == HeadKind.DIFFEED) {
             List<Integer> decoder = Feedback.decoderBlocks(head.feedback(), layout);
-            AdmUNet net = AdmUNet.builder(config).setWeights(weights).optSameDiff(sd)
+            // the loss reaches the feedback networks through pass 2's frozen convs; pass 1 is differentiable too so
+            // that no conv in this graph relies on SameDiff leaving pass 1 out of backprop
+            AdmUNet first = AdmUNet.builder(config).setWeights(weights).optSameDiff(sd).optGradientsThroughBackbone(true)
                     .optUpToBlock(decoder.get(decoder.size() - 1)).build();
             Map<Integer, SDVariable> dec = new LinkedHashMap<>();
-            decoder.forEach(d -> dec.put(d, net.block(d)));
+            decoder.forEach(d -> dec.put(d, first.block(d)));
             SDVariable flag = sd.placeHolder(BN_TRAIN, DataType.FLOAT, 1);
             Feedback.Built fb = Feedback.build(p, layout, size, dec, flag);
             norms.addAll(fb.batchNorms());
-            Map<Integer, SDVariable> second = SecondPass.build(net, fb.additions(), lastHeadBlock);
-            for (int b : head.blocks()) inputs.add(new FeatureInput(b, layout.block(b).outChannels(), layout.block(b).side(size), second.get(b)));
+            Map<Integer, SDVariable> additions = fb.additions();
+            AdmUNet second = AdmUNet.builder(config).setWeights(weights).optSameDiff(sd).optGradientsThroughBackbone(true)
+                    .optInputs(first.input(), first.timesteps()).optBlockNamePrefix(SECOND_PASS_PREFIX)
+                    .optBlockHook((b, h) -> additions.containsKey(b) ? h.add(additions.get(b)) : h)
+                    .optUpToBlock(lastHeadBlock).build();
+            for (int b : head.blocks()) inputs.add(new FeatureInput(b, layout.block(b).outChannels(), layout.block(b).side(size), second.block(b)));
         } else {
             AdmUNet net = AdmUNet.builder(config).setWeights(weights).optSameDiff(sd).optUpToBlock(lastHeadBlock).build();
             for (int b : head.blocks()) inputs.add(new FeatureInput(b, layout.block(b).outChannels(), layout.block(b).side(size), net.block(b)));

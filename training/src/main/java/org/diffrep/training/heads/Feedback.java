@@ -3,6 +3,8 @@ package org.diffrep.training.heads;
 import org.diffrep.model.unet.UNetLayout;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -66,7 +68,7 @@ public final class Feedback {
      *
      * @param decoderFeatures first-pass outputs of the strategy's decoder blocks
      * @param trainFlag       BatchNorm mode input ([1]: 1 batch statistics, 0 running statistics)
-     * @return per target encoder block, the tensor to add to it, and the BatchNorms created
+     * @return per target encoder block, the tensor to add to it (at that block's side), and the BatchNorms created
      */
     public static Built build(HeadParams p, UNetLayout layout, int imageSize, Map<Integer, SDVariable> decoderFeatures,
                               SDVariable trainFlag) {
@@ -80,12 +82,25 @@ public final class Feedback {
             long out = layout.block(target).outChannels();
             String name = PREFIX + "d" + d;
             SDVariable h = Layers.conv(p, e.getValue(), name + ".conv", in, out, 1, false);
-            long side = layout.block(d).side(imageSize);
-            Layers.BatchNorm bn = Layers.batchNorm(p, h, name + ".bn", out, side * side, trainFlag);
+            int side = layout.block(d).side(imageSize);
+            Layers.BatchNorm bn = Layers.batchNorm(p, h, name + ".bn", out, (long) side * side, trainFlag);
             norms.add(bn);
-            additions.put(target, sd.nn().relu(bn.output(), 0));
+            additions.put(target, resizeTo(sd, sd.nn().relu(bn.output(), 0), side, layout.block(target).side(imageSize)));
         }
         return new Built(additions, norms);
+    }
+
+    /**
+     * Bilinear resize with align_corners=False, as the official code does. The only mismatches in
+     * the ADM tree are halvings (a decoder level's last block is already up-sampled, its mirror is the
+     * encoder's down-sampling block), where that interpolation samples the centre of each 2×2 cell:
+     * exactly 2×2 average pooling.
+     */
+    private static SDVariable resizeTo(SameDiff sd, SDVariable x, int from, int to) {
+        if (from == to) return x;
+        if (from != 2 * to) throw new IllegalArgumentException("feedback resize " + from + " -> " + to + " is not a halving");
+        return sd.cnn().avgPooling2d(x, Pooling2DConfig.builder().kH(2).kW(2).sH(2).sW(2)
+                .type(Pooling2D.Pooling2DType.AVG).isNHWC(false).build());
     }
 
     public record Built(Map<Integer, SDVariable> additions, List<Layers.BatchNorm> batchNorms) {}

@@ -7,7 +7,6 @@ import org.diffrep.model.unet.AdmUNet;
 import org.diffrep.training.TestFixtures;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -45,13 +44,8 @@ class BackboneGraphTest {
         checkOnlyHeadTrains(kind);
     }
 
-    /**
-     * DifFeed backpropagates through the second U-Net pass to the feedback networks. M2.1's conv2d_bp
-     * rejects the OIYX weights model-import's GraphContext.conv uses, so this needs GraphContext to
-     * pass its conv weights permuted to YXIO (see the training README); it passes with that change.
-     */
+    /** DifFeed backpropagates through the frozen convs of the second U-Net pass to the feedback networks. */
     @Test
-    @Disabled("needs model-import GraphContext.conv with YXIO weights: conv2d_bp fails on OIYX in ND4J M2.1")
     void difFeedTrainsOnlyFeedbackAndHead() {
         checkOnlyHeadTrains(HeadKind.DIFFEED);
     }

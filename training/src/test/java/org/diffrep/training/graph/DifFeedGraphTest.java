@@ -26,7 +26,7 @@ class DifFeedGraphTest {
         ph.put(AdmUNet.TIMESTEPS, Nd4j.createFromArray(150f, 150f));
         ph.put(ClassifierGraph.BN_TRAIN, Nd4j.ones(1));
         String first = AdmUNet.blockName(24);
-        String second = SecondPass.PREFIX + 24;
+        String second = ClassifierGraph.SECOND_PASS_PREFIX + AdmUNet.blockName(24);
 
         // BatchNorm scale and shift 0: every feedback tensor is ReLU(0) = 0
         Map<String, INDArray> saved = new HashMap<>();
