@@ -99,6 +99,10 @@ public final class FineTuneCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "16", description = "Training batch (default ${DEFAULT-VALUE}; see the README for the memory it takes).")
     int batch;
 
+    @Option(names = "--accumulate", defaultValue = "1",
+            description = "Micro-batches of --batch per optimizer step (effective batch = batch x accumulate) (default ${DEFAULT-VALUE}).")
+    int accumulate;
+
     @Option(names = "--eval-batch", description = "Evaluation batch (default: the training batch).")
     Integer evalBatch;
 
@@ -206,7 +210,7 @@ public final class FineTuneCommand implements Callable<Integer> {
         prov.put("cores", Runtime.getRuntime().availableProcessors());
         Path dir = out != null ? out : Path.of("runs", "finetune-" + kind + "-" + dataset);
         List<EpochMetrics> history = new FineTuner(graph, new ImageFeeder(trainImages, h.timesteps(), seed),
-                new ImageFeeder(evalImages, h.timesteps(), seed), tc, backboneLr, dir, run).optProgress(!noProgress).run(resume);
+                new ImageFeeder(evalImages, h.timesteps(), seed), tc, backboneLr, dir, run).optAccumulate(accumulate).optProgress(!noProgress).run(resume);
         EpochMetrics last = history.get(history.size() - 1);
         PrintWriter pw = spec.commandLine().getOut();
         pw.printf(Locale.ROOT, "finetune %s on %s: %d epochs, eval top-1 %.4f top-5 %.4f; %,d head + %,d U-Net parameters trained, %,d frozen;"

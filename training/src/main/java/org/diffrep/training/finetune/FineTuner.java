@@ -60,6 +60,7 @@ public final class FineTuner {
     private final Path out;
     private final ObjectNode run;
     private boolean progress = true;
+    private int accumulate = 1;
 
     public FineTuner(FineTuneGraph graph, Feeder train, Feeder eval, TrainConfig config, double backboneLr, Path out, ObjectNode run) {
         if (train.numClasses() != graph.head().numClasses()) {
@@ -78,12 +79,25 @@ public final class FineTuner {
         this.run.set("train", JSON.valueToTree(config));
         this.run.put("backbone_lr", backboneLr);
         this.run.put("frozen_blocks", graph.frozenBlocks());
+        this.run.put("accumulate", 1);
         this.run.put("train_data", train.describe());
         this.run.put("eval_data", eval.describe());
         ObjectNode counts = this.run.putObject("parameters");
         counts.put("head", graph.count(graph.headNames()));
         counts.put("backbone_trained", graph.count(graph.backboneNames()));
         counts.put("backbone_frozen", graph.count(graph.frozenNames()));
+    }
+
+    /**
+     * Optimizer step every {@code micro} batches of {@code config.batchSize()} with their mean
+     * gradient: the effective batch is batchSize·micro at the activation memory of one batch (the
+     * heads have no batch statistics, so this equals training with the large batch).
+     */
+    public FineTuner optAccumulate(int micro) {
+        if (micro < 1) throw new IllegalArgumentException("accumulation must be >= 1");
+        this.accumulate = micro;
+        this.run.put("accumulate", micro);
+        return this;
     }
 
     public FineTuner optProgress(boolean show) {
@@ -126,27 +140,38 @@ public final class FineTuner {
     private double[] trainEpoch(int epoch, double lr, double lrBackbone, Optimizer headOpt, Optimizer backboneOpt) {
         int n = train.size();
         int[] order = permutation(n, Seeds.mix(config.seed(), epoch, 7));
-        int batches = (n + config.batchSize() - 1) / config.batchSize();
+        int step = config.batchSize() * accumulate;
+        int steps = (n + step - 1) / step;
         Map<String, INDArray> headParams = arrays(graph.headNames());
         Map<String, INDArray> backboneParams = arrays(graph.backboneNames());
         List<String> gradFor = graph.trainableNames();
         double lossSum = 0;
         long correct = 0;
-        try (ProgressBar bar = progress ? bar("finetune " + (epoch + 1) + "/" + config.epochs(), batches) : null) {
-            for (int b = 0; b < batches; b++) {
-                int[] idx = Arrays.copyOfRange(order, b * config.batchSize(), Math.min(n, (b + 1) * config.batchSize()));
-                Map<String, INDArray> ph = new HashMap<>(train.inputs(idx, epoch));
-                ph.put(ClassifierGraph.LABELS, oneHot(train, idx));
-                OutAndGrad r = graph.sameDiff().calculateGradientsAndOutputs(ph, List.of(ClassifierGraph.LOSS, ClassifierGraph.LOGITS), gradFor);
-                headOpt.apply(headParams, r.getGradients(), lr);
-                if (!backboneParams.isEmpty() && lrBackbone > 0) backboneOpt.apply(backboneParams, r.getGradients(), lrBackbone);
-                double loss = r.getOutputs().get(ClassifierGraph.LOSS).getDouble(0);
-                lossSum += loss * idx.length;
-                correct += hits(r.getOutputs().get(ClassifierGraph.LOGITS), train, idx, 1);
-                if (bar != null) {
-                    bar.step();
-                    bar.setExtraMessage(" loss " + fmt(loss));
+        try (ProgressBar bar = progress ? bar("finetune " + (epoch + 1) + "/" + config.epochs(), steps) : null) {
+            for (int s = 0; s < steps; s++) {
+                int from = s * step;
+                int to = Math.min(n, from + step);
+                Map<String, INDArray> grads = new HashMap<>();
+                for (int m = from; m < to; m += config.batchSize()) {
+                    int[] idx = Arrays.copyOfRange(order, m, Math.min(to, m + config.batchSize()));
+                    Map<String, INDArray> ph = new HashMap<>(train.inputs(idx, epoch));
+                    ph.put(ClassifierGraph.LABELS, oneHot(train, idx));
+                    OutAndGrad r = graph.sameDiff().calculateGradientsAndOutputs(ph, List.of(ClassifierGraph.LOSS, ClassifierGraph.LOGITS), gradFor);
+                    // each micro-batch's loss is a mean: weight it by its share of the step so the sum is the step's mean gradient
+                    double share = (double) idx.length / (to - from);
+                    r.getGradients().forEach((k, g) -> {
+                        INDArray acc = grads.get(k);
+                        if (acc == null) grads.put(k, share == 1 ? g : g.mul(share));
+                        else acc.addi(g.mul(share));
+                    });
+                    double loss = r.getOutputs().get(ClassifierGraph.LOSS).getDouble(0);
+                    lossSum += loss * idx.length;
+                    correct += hits(r.getOutputs().get(ClassifierGraph.LOGITS), train, idx, 1);
+                    if (bar != null) bar.setExtraMessage(" loss " + fmt(loss));
                 }
+                headOpt.apply(headParams, grads, lr);
+                if (!backboneParams.isEmpty() && lrBackbone > 0) backboneOpt.apply(backboneParams, grads, lrBackbone);
+                if (bar != null) bar.step();
             }
         }
         return new double[]{lossSum / n, (double) correct / n};

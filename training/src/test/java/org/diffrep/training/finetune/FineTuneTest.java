@@ -89,6 +89,31 @@ class FineTuneTest {
     }
 
     @Test
+    void accumulatingTwoMicroBatchesEqualsOneBatchOfTheirSize(@TempDir Path dir) throws Exception {
+        AdmConfig config = AdmConfigs.get("adm-tiny");
+        StateDict weights = TestFixtures.admTinyWeights();
+        HeadConfig head = HeadConfig.defaults(HeadKind.LINEAR, T, List.of(4), 2);
+        ImageFeeder train = new ImageFeeder(new SyntheticImages(64, 4, 2, 1), T, 0);
+        ImageFeeder eval = new ImageFeeder(new SyntheticImages(64, 2, 2, 2), T, 0);
+        FineTuneGraph whole = FineTuneGraph.build(head, config, weights::get, 0, 0);
+        new FineTuner(whole, train, eval, new TrainConfig(1, 4, 1e-2, "sgd", 0, 0, 7, 0.1, 0, 4), 1e-2, dir.resolve("a"),
+                new ObjectMapper().createObjectNode()).optProgress(false).run(false);
+        FineTuneGraph micro = FineTuneGraph.build(head, config, weights::get, 0, 0);
+        new FineTuner(micro, train, eval, new TrainConfig(1, 2, 1e-2, "sgd", 0, 0, 7, 0.1, 0, 4), 1e-2, dir.resolve("b"),
+                new ObjectMapper().createObjectNode()).optAccumulate(2).optProgress(false).run(false);
+        for (String k : whole.trainableNames()) {
+            float[] a = whole.array(k).data().asFloat();
+            float[] b = micro.array(k).data().asFloat();
+            float[] w0 = weights.contains(k) ? weights.get(k).data().asFloat() : null;
+            for (int i = 0; i < a.length; i++) {
+                // the steps must agree to 1e-4 of their size, up to the rounding of the stored weight (2 ulp)
+                double step = w0 == null ? 0 : a[i] - w0[i];
+                assertThat((double) b[i]).as(k).isCloseTo(a[i], org.assertj.core.api.Assertions.within(1e-4 * Math.abs(step) + 2 * Math.ulp(a[i])));
+            }
+        }
+    }
+
+    @Test
     void refusesToFreezeTheBlockTheHeadReadsAndDifFeed() {
         AdmConfig config = AdmConfigs.get("adm-tiny");
         StateDict weights = TestFixtures.admTinyWeights();
