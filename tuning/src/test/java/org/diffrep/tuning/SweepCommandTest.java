@@ -1,9 +1,14 @@
 package org.diffrep.tuning;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.diffrep.model.checkpoint.NpzWriter;
+import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.training.pretrain.ShippedFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine;
 
 import java.io.IOException;
@@ -13,7 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
@@ -66,6 +73,29 @@ class SweepCommandTest {
         assertThat(run("--space", space.toString(), "--limit-train", "64", "--limit-eval", "32", "--out", dir.resolve("out").toString(), "--no-progress"))
                 .as(err.toString()).isZero();
         assertThat(out.toString()).contains("sweep of adm-fmnist on fashion-mnist").contains("1 candidates: 0 finished earlier, 1 trained now");
+    }
+
+    /** The embedded default end to end, on a stand-in for the shipped model (random adm-fmnist weights) in a diffrep home. */
+    @Test
+    void withoutDatasetAndConfigItSweepsTheEmbeddedDefault() throws Exception {
+        Path home = dir.resolve("home");
+        Files.createDirectories(home.resolve(ShippedFiles.DATA).getParent());
+        Files.createSymbolicLink(home.resolve(ShippedFiles.DATA), ShippedFiles.find(ShippedFiles.DATA).toAbsolutePath());
+        Files.createDirectories(home.resolve(ShippedFiles.MODEL).getParent());
+        Nd4j.getRandom().setSeed(1);
+        Map<String, INDArray> weights = new LinkedHashMap<>();
+        AdmConfigs.get(SweepCommand.FMNIST_CONFIG).expectedStateDict().forEach((k, shape) -> weights.put(k, Nd4j.randn(DataType.FLOAT, shape).muli(0.05)));
+        NpzWriter.write(home.resolve(ShippedFiles.MODEL), weights);
+        Path space = Files.writeString(dir.resolve("space.yaml"), "t: [100]\nblocks: [10, 13]\ntrain: {epochs: 1, batch: 32}\n");
+        System.setProperty("diffrep.home", home.toString());
+        try {
+            assertThat(run("--space", space.toString(), "--limit-train", "64", "--limit-eval", "32", "--out", dir.resolve("out").toString(),
+                    "--no-progress")).as(err.toString()).isZero();
+        } finally {
+            System.clearProperty("diffrep.home");
+        }
+        assertThat(out.toString()).contains("sweep of adm-fmnist on fashion-mnist: train fashion-mnist/train (64 images")
+                .contains("2 candidates: 0 finished earlier, 2 trained now").contains("1 backbone pass(es), 96 noised images");
     }
 
     @Test
