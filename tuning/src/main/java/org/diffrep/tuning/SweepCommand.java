@@ -96,7 +96,7 @@ public final class SweepCommand implements Callable<Integer> {
                 .optListener(new Sweep.Listener() {
                     @Override
                     public void extracted(int t, List<Integer> blocks, double seconds) {
-                        pw.printf(Locale.ROOT, "t=%d: one backbone pass over %d+%d images for blocks %s in %.1f s%n", t, train.size(), eval.size(),
+                        pw.printf(Locale.ROOT, "t=%d: one backbone pass over %d+%d images for blocks %s in %.1f s%n", t, train.size() * s.data().draws(), eval.size(),
                                 blocks, seconds);
                         pw.flush();
                     }
