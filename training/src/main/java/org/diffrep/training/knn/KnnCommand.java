@@ -93,8 +93,9 @@ public final class KnnCommand implements Callable<Integer> {
         ArrayNode rows = result.putArray("results");
 
         Map<String, CacheFile> bank = features.cached(train, ex, timesteps, bs, pooling);
-        Map<String, CacheFile> queries = features.cached(eval, ex, timesteps, bs, pooling);
+        Map<String, CacheFile> queries = Map.of();
         try {
+            queries = features.cached(eval, ex, timesteps, bs, pooling);
             for (String tap : bank.keySet()) {
                 long t0 = System.nanoTime();
                 CacheFile q = queries.get(tap);

@@ -2,6 +2,7 @@ package org.diffrep.training.knn;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -96,7 +97,7 @@ public final class WeightedKnn {
             INDArray keysT = Nd4j.createFromArray(normalised(rows, dim)).reshape(count, dim).transpose();
             for (int qs = 0; qs < n; qs += queryBlock) {
                 int qn = Math.min(queryBlock, n - qs);
-                INDArray qb = qn == n ? q : q.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(qs, qs + qn));
+                INDArray qb = qn == n ? q : q.get(NDArrayIndex.interval(qs, qs + qn));
                 float[] sims = qb.mmul(keysT).dup('c').data().asFloat();
                 for (int i = 0; i < qn; i++) nb.offer(qs + i, qNorm, sims, i * count, rows, count, start);
             }
