@@ -1,0 +1,324 @@
+package org.diffrep.training.demo;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.datasets.DatasetRegistry;
+import org.diffrep.datasets.ImageDataset;
+import org.diffrep.model.checkpoint.Checkpoints;
+import org.diffrep.model.features.Pooling;
+import org.diffrep.model.unet.AdmConfig;
+import org.diffrep.model.unet.AdmConfigs;
+import org.diffrep.model.unet.AdmUNet;
+import org.diffrep.training.cache.BackboneExtractor;
+import org.diffrep.training.cache.CachedSplit;
+import org.diffrep.training.cache.FeatureCache;
+import org.diffrep.training.cache.FeatureExtractor;
+import org.diffrep.training.graph.ClassifierGraph;
+import org.diffrep.training.heads.HeadConfig;
+import org.diffrep.training.heads.HeadKind;
+import org.diffrep.training.pretrain.FashionMnistImages;
+import org.diffrep.training.pretrain.ShippedFiles;
+import org.diffrep.training.train.EpochMetrics;
+import org.diffrep.training.train.Feeder;
+import org.diffrep.training.train.TrainConfig;
+import org.diffrep.training.train.Trainer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * {@code diffrep demo}: the paper's central finding on Fashion-MNIST with what ships in the
+ * repository. Features of the pretrained adm-fmnist U-Net over a grid of noise steps × every block
+ * are cached, a linear probe is trained on each (2×2 average pooled, and globally pooled), the
+ * Attention head is trained at the best cell, and a linear probe on raw pixels trained the same way
+ * is the baseline.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Diffusion features vs raw pixels on Fashion-MNIST, with the shipped adm-fmnist model and data.",
+                "Extracts block features for every (t, block) of the grid on a seeded subset (default 1,000 train / 500 test"
+                + " images; --full for all 70,000), trains a linear probe per cell (2x2 average pooled and global average pooled,"
+                + " features standardised, Adam), the Attention head at the best cell, and the same linear probe on raw pixels.",
+                "Prints a table and writes results.json, heatmap.png (2x2) and heatmap-global.png into --out."})
+public final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--model", description = "EMA weights (.npz/.pt) (default: the shipped " + ShippedFiles.MODEL + ")")
+    Path model;
+    @Option(names = "--config", defaultValue = "adm-fmnist", description = "ADM config of the model (default: ${DEFAULT-VALUE})")
+    String config;
+    @Option(names = "--data", description = "Fashion-MNIST root (default: the shipped " + ShippedFiles.DATA + ")")
+    Path data;
+    @Option(names = "--out", defaultValue = "demo-out", description = "output directory (default: ${DEFAULT-VALUE})")
+    Path out;
+    @Option(names = "--cache", description = "feature cache directory (default: <out>/cache)")
+    Path cacheDir;
+    @Option(names = "--train-size", defaultValue = "1000", description = "training images, a seeded random subset (default: ${DEFAULT-VALUE})")
+    int trainSize;
+    @Option(names = "--test-size", defaultValue = "500", description = "test images, a seeded random subset (default: ${DEFAULT-VALUE})")
+    int testSize;
+    @Option(names = "--full", description = "all 60,000 training and 10,000 test images (hours on a laptop CPU)")
+    boolean full;
+    @Option(names = "--t", split = ",", defaultValue = "10,50,100,200,400", description = "noise steps (default: ${DEFAULT-VALUE})")
+    List<Integer> timesteps;
+    @Option(names = "--blocks", split = ",", description = "blocks (default: every block of the model)")
+    List<Integer> blocks;
+    @Option(names = "--epochs", defaultValue = "15", description = "linear-probe epochs (default: ${DEFAULT-VALUE})")
+    int epochs;
+    @Option(names = "--attention-epochs", defaultValue = "15", description = "Attention-head epochs (default: ${DEFAULT-VALUE})")
+    int attentionEpochs;
+    @Option(names = "--attention-lr", defaultValue = "1e-3", description = "Adam learning rate of the Attention head (default: ${DEFAULT-VALUE})")
+    double attentionLr;
+    @Option(names = "--batch", defaultValue = "256", description = "probe training batch (default: ${DEFAULT-VALUE})")
+    int batch;
+    @Option(names = "--lr", defaultValue = "2e-2", description = "Adam learning rate of the probes (default: ${DEFAULT-VALUE})")
+    double lr;
+    @Option(names = "--extract-batch", defaultValue = "100", description = "images per U-Net forward (default: ${DEFAULT-VALUE})")
+    int extractBatch;
+    @Option(names = "--seed", defaultValue = "0", description = "subsets, noise and head initialisation (default: ${DEFAULT-VALUE})")
+    long seed;
+    @Option(names = "--no-progress", negatable = true, defaultValue = "true", fallbackValue = "true", description = "progress bars")
+    boolean progress;
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** Top-1 (%) of one probe. */
+    record Cell(int t, int block, double top1, double top1Global) {}
+
+    @Override
+    public Integer call() throws Exception {
+        long begin = System.nanoTime();
+        Path modelFile = model != null ? model : ShippedFiles.find(ShippedFiles.MODEL);
+        Path root = data != null ? data : ShippedFiles.find(ShippedFiles.DATA);
+        AdmConfig cfg = AdmConfigs.resolve(config);
+        ImageDataset ds = DatasetRegistry.open("fashion-mnist", root);
+        FashionMnistImages trainAll = FashionMnistImages.of(ds, "train", false);
+        FashionMnistImages testAll = FashionMnistImages.of(ds, "test", false);
+        FashionMnistImages train = full ? trainAll : trainAll.subset(subset(trainAll.size(), trainSize, seed));
+        FashionMnistImages test = full ? testAll : testAll.subset(subset(testAll.size(), testSize, seed + 1));
+
+        AdmUNet net = AdmUNet.builder(cfg).setWeights(Checkpoints.read(modelFile)).build();
+        List<Integer> bs = blocks != null ? List.copyOf(blocks)
+                : IntStream.rangeClosed(1, net.layout().numBlocks()).boxed().collect(Collectors.toList());
+        Files.createDirectories(out);
+        FeatureCache cache = new FeatureCache(cacheDir != null ? cacheDir : out.resolve("cache")).optProgress(progress);
+        FeatureExtractor backbone = new BackboneExtractor(net, sha256(modelFile));
+        System.err.printf(Locale.ROOT, "%s (%s), %s / %s; t %s x blocks %s%n", cfg.name(), modelFile, train.describe(),
+                test.describe(), timesteps, bs);
+
+        // one pass over the data fills every (t, block) of the grid; probes then open single cells
+        cache.ensure(request(train, timesteps, bs, Pooling.avg(2)), backbone).close();
+        cache.ensure(request(test, timesteps, bs, Pooling.avg(2)), backbone).close();
+
+        Path runs = out.resolve("runs");
+        deleteRecursively(runs);
+        List<Cell> grid = new ArrayList<>();
+        int done = 0;
+        for (int t : timesteps) {
+            for (int b : bs) {
+                double p2 = linearProbe(cache, backbone, train, test, t, b, "avg:2", runs.resolve("t" + t + "_b" + b + "_avg2"));
+                double p1 = linearProbe(cache, backbone, train, test, t, b, "avg:1", runs.resolve("t" + t + "_b" + b + "_global"));
+                grid.add(new Cell(t, b, p2, p1));
+                done++;
+                if (progress) System.err.printf(Locale.ROOT, "probe %d/%d: t=%d block %d: 2x2 %.2f%%, global %.2f%%%n",
+                        done, timesteps.size() * bs.size(), t, b, p2, p1);
+            }
+        }
+        Cell best = grid.stream().max(Comparator.comparingDouble(Cell::top1)).orElseThrow();
+        Cell bestGlobal = grid.stream().max(Comparator.comparingDouble(Cell::top1Global)).orElseThrow();
+
+        FeatureExtractor pixels = new PixelExtractor(cfg.inChannels(), cfg.imageSize());
+        double raw = probe(cache, pixels, train, test, 0, PixelExtractor.BLOCK, Pooling.NONE,
+                linearHead(0, PixelExtractor.BLOCK, "none"), true, epochs, lr, runs.resolve("raw_pixels"));
+
+        HeadConfig attention = new HeadConfig(HeadKind.ATTENTION, List.of(best.t()), List.of(best.block()), "avg:2", null, null,
+                64, 4, 2.0, 1, 4, null, train.numClasses());
+        double att = probe(cache, backbone, train, test, best.t(), best.block(), Pooling.avg(4), attention, false, attentionEpochs, attentionLr,
+                runs.resolve("attention_t" + best.t() + "_b" + best.block()));
+
+        double seconds = (System.nanoTime() - begin) / 1e9;
+        printTable(grid, timesteps, bs, best, bestGlobal, raw, att, train, test, seconds);
+        writeResults(cfg, modelFile, train, test, bs, grid, best, bestGlobal, raw, att, attention, seconds);
+        Heatmap.write(grid, timesteps, bs, Cell::top1, "linear probe top-1 (%), 2x2 avg-pooled " + cfg.name()
+                + " features; raw pixels " + pct(raw), out.resolve("heatmap.png"));
+        Heatmap.write(grid, timesteps, bs, Cell::top1Global, "linear probe top-1 (%), globally pooled " + cfg.name()
+                + " features; raw pixels " + pct(raw), out.resolve("heatmap-global.png"));
+        return 0;
+    }
+
+    private FeatureCache.Request request(FashionMnistImages source, List<Integer> ts, List<Integer> bs, Pooling pooling) {
+        return new FeatureCache.Request(source, ts, bs, b -> pooling, seed, 1, extractBatch);
+    }
+
+    private HeadConfig linearHead(int t, int block, String pooling) {
+        return new HeadConfig(HeadKind.LINEAR, List.of(t), List.of(block), pooling, null, null, 0, 0, 0, 0, 0, null, 10);
+    }
+
+    private double linearProbe(FeatureCache cache, FeatureExtractor ex, FashionMnistImages train, FashionMnistImages test,
+                               int t, int block, String pooling, Path dir) throws IOException {
+        return probe(cache, ex, train, test, t, block, Pooling.avg(2), linearHead(t, block, pooling), true, epochs, lr, dir);
+    }
+
+    /** Trains a head on one cached (t, block) and returns its final test top-1 in percent. */
+    private double probe(FeatureCache cache, FeatureExtractor ex, FashionMnistImages train, FashionMnistImages test, int t,
+                         int block, Pooling cached, HeadConfig head, boolean standardize, int headEpochs, double headLr, Path dir) throws IOException {
+        try (CachedSplit tr = cache.ensure(request(train, List.of(t), List.of(block), cached), ex);
+             CachedSplit te = cache.ensure(request(test, List.of(t), List.of(block), cached), ex)) {
+            Feeder trainFeed = tr;
+            Feeder testFeed = te;
+            if (standardize) {
+                StandardizedFeeder[] s = StandardizedFeeder.fit(tr, te, 1000);
+                trainFeed = s[0];
+                testFeed = s[1];
+            }
+            ClassifierGraph graph = ClassifierGraph.onFeatures(head, tr.shapes(), seed);
+            TrainConfig tc = new TrainConfig(headEpochs, batch, headLr, "adam", 0, 0, headEpochs, 1.0, seed, 500);
+            ObjectNode run = JSON.createObjectNode().put("demo", "fashion-mnist").put("t", t).put("block", block);
+            List<EpochMetrics> h = new Trainer(graph, trainFeed, testFeed, tc, dir, run).optProgress(false).run(false);
+            return 100 * h.get(h.size() - 1).evalTop1();
+        }
+    }
+
+    static int[] subset(int n, int k, long seed) {
+        if (k >= n) return IntStream.range(0, n).toArray();
+        int[] p = IntStream.range(0, n).toArray();
+        Random r = new Random(seed);
+        for (int i = 0; i < k; i++) {
+            int j = i + r.nextInt(n - i);
+            int tmp = p[i];
+            p[i] = p[j];
+            p[j] = tmp;
+        }
+        int[] s = java.util.Arrays.copyOf(p, k);
+        java.util.Arrays.sort(s);
+        return s;
+    }
+
+    private void printTable(List<Cell> grid, List<Integer> ts, List<Integer> bs, Cell best, Cell bestGlobal, double raw, double att,
+                            FashionMnistImages train, FashionMnistImages test, double seconds) {
+        StringBuilder sb = new StringBuilder();
+        for (String[] kind : new String[][] {{"2x2 avg-pooled", "avg"}, {"global avg-pooled", "global"}}) {
+            sb.append(String.format(Locale.ROOT, "%nlinear probe, test top-1 (%%), %s block features (%d train / %d test images)%n",
+                    kind[0], train.size(), test.size()));
+            sb.append(String.format(Locale.ROOT, "%6s", "t\\b"));
+            for (int b : bs) sb.append(String.format(Locale.ROOT, "%6d", b));
+            sb.append('\n');
+            for (int t : ts) {
+                sb.append(String.format(Locale.ROOT, "%6d", t));
+                for (int b : bs) {
+                    Cell c = grid.stream().filter(g -> g.t() == t && g.block() == b).findFirst().orElseThrow();
+                    sb.append(String.format(Locale.ROOT, "%6.1f", kind[1].equals("avg") ? c.top1() : c.top1Global()));
+                }
+                sb.append('\n');
+            }
+        }
+        sb.append(String.format(Locale.ROOT, "%nraw pixels, same linear probe:        %6.2f%%%n", raw));
+        sb.append(String.format(Locale.ROOT, "best linear probe (2x2), t=%d block %d: %6.2f%%  (%+.2f points over raw pixels)%n",
+                best.t(), best.block(), best.top1(), best.top1() - raw));
+        sb.append(String.format(Locale.ROOT, "best linear probe (global), t=%d block %d: %6.2f%%  (%+.2f)%n",
+                bestGlobal.t(), bestGlobal.block(), bestGlobal.top1Global(), bestGlobal.top1Global() - raw));
+        sb.append(String.format(Locale.ROOT, "Attention head at t=%d block %d:      %6.2f%%%n", best.t(), best.block(), att));
+        sb.append(String.format(Locale.ROOT, "(%.0f s; results.json, heatmap.png in %s)%n", seconds, out.toAbsolutePath()));
+        System.out.print(sb);
+    }
+
+    private void writeResults(AdmConfig cfg, Path modelFile, FashionMnistImages train, FashionMnistImages test, List<Integer> bs,
+                              List<Cell> grid, Cell best, Cell bestGlobal, double raw, double att, HeadConfig attention,
+                              double seconds) throws IOException {
+        ObjectNode r = JSON.createObjectNode();
+        ObjectNode c = r.putObject("config");
+        c.set("model_config", JSON.valueToTree(cfg.toFlags()));
+        c.put("model", modelFile.toString());
+        c.put("model_sha256", sha256(modelFile));
+        c.put("train", train.describe());
+        c.put("test", test.describe());
+        c.put("train_size", train.size());
+        c.put("test_size", test.size());
+        c.set("timesteps", JSON.valueToTree(timesteps));
+        c.set("blocks", JSON.valueToTree(bs));
+        c.put("seed", seed);
+        c.put("noise", "one fixed draw of eps per (image, t), seeded by (seed, image id, t)");
+        c.put("linear_probe", String.format(Locale.ROOT, "features standardised with train mean/std, linear layer, Adam lr %s,"
+                + " batch %d, %d epochs, no weight decay; top-1 of the last epoch on the test subset", lr, batch, epochs));
+        c.set("attention_head", JSON.valueToTree(attention));
+        c.put("attention_input", "block features average-pooled to 4x4 tokens, not standardised (the head has a LayerNorm)");
+        c.put("attention_epochs", attentionEpochs);
+        c.put("attention_lr", attentionLr);
+        c.put("selection", "the best cell is picked on the test subset (optimistic by a fraction of a point)");
+        ObjectNode v = r.putObject("versions");
+        v.put("diffrep", version("org.diffrep", "diffrep-training"));
+        v.put("nd4j", version("org.nd4j", "nd4j-api"));
+        v.put("java", System.getProperty("java.version"));
+        ArrayNode g = r.putArray("grid");
+        for (Cell cell : grid) {
+            g.addObject().put("t", cell.t()).put("block", cell.block()).put("top1", round(cell.top1()))
+                    .put("top1_global", round(cell.top1Global()));
+        }
+        r.putObject("best_linear").put("t", best.t()).put("block", best.block()).put("pooling", "avg:2").put("top1", round(best.top1()));
+        r.putObject("best_linear_global").put("t", bestGlobal.t()).put("block", bestGlobal.block()).put("pooling", "global")
+                .put("top1", round(bestGlobal.top1Global()));
+        r.putObject("raw_pixel").put("top1", round(raw));
+        r.putObject("attention").put("t", best.t()).put("block", best.block()).put("top1", round(att));
+        r.put("gain_over_raw_pixel", round(best.top1() - raw));
+        r.put("seconds", Math.round(seconds));
+        JSON.writeValue(out.resolve("results.json").toFile(), r);
+    }
+
+    private static double round(double pct) {
+        return Math.round(pct * 100) / 100.0;
+    }
+
+    private static String pct(double v) {
+        return String.format(Locale.ROOT, "%.1f%%", v);
+    }
+
+    static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+            return HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The artifact version from Maven's pom.properties on the classpath ("dev" when run from classes). */
+    private static String version(String group, String artifact) {
+        try (InputStream in = DemoCommand.class.getResourceAsStream("/META-INF/maven/" + group + "/" + artifact + "/pom.properties")) {
+            if (in == null) return "dev";
+            Properties p = new Properties();
+            p.load(in);
+            return p.getProperty("version", "dev");
+        } catch (IOException e) {
+            return "dev";
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new DemoCommand()).execute(args));
+    }
+}

@@ -1,0 +1,246 @@
+package org.diffrep.training.pretrain;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.model.diffusion.DiffusionSchedule;
+import org.diffrep.model.unet.AdmConfig;
+import org.diffrep.model.unet.AdmUNet;
+import org.diffrep.training.data.ImageSource;
+import org.diffrep.training.data.Seeds;
+import org.diffrep.training.train.Checkpoint;
+import org.diffrep.training.train.Optimizer;
+import org.diffrep.training.train.TrainConfig;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * DDPM pre-training of an ADM U-Net in SameDiff (Ho et al. / guided-diffusion's simple loss): x0
+ * from the data, t ~ U{0..T-1}, ε ~ N(0, I), loss = mean (ε̂(x_t, t) − ε)². One step is a SameDiff
+ * forward + backward ({@code calculateGradientsAndOutputs}, which also yields the loss, since
+ * SameDiff's History reports 0), clipping of the global gradient norm, an Adam update with linear
+ * warm-up and an EMA update with guided-diffusion's warm-up {@code min(max, (1+n)/(10+n))}.
+ * <p>
+ * Batch order, t, ε and flips of step s are pure functions of (seed, s), so a run resumed from a
+ * checkpoint continues exactly as the uninterrupted run would have.
+ */
+public final class DdpmTrainer {
+
+    public static final String NOISE = "eps";
+    public static final String LOSS = "ddpm_loss";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * @param batch      images per step
+     * @param lr         peak Adam learning rate
+     * @param warmup     steps of linear learning-rate warm-up
+     * @param clip       maximum global gradient norm (≤ 0: no clipping)
+     * @param emaDecay   upper bound of the EMA decay
+     * @param seed       seeds the initialisation and every random draw
+     */
+    public record Options(int batch, double lr, int warmup, double clip, double emaDecay, long seed) {
+        public Options {
+            if (batch < 1 || !(lr > 0) || warmup < 0 || emaDecay < 0 || emaDecay >= 1) {
+                throw new IllegalArgumentException("bad pretraining options: " + this);
+            }
+        }
+    }
+
+    /** What one step did: the loss before the update, the gradient norm before clipping and the learning rate used. */
+    public record StepResult(long step, double loss, double gradNorm, double lr) {}
+
+    private final AdmConfig config;
+    private final Options options;
+    private final ImageSource data;
+    private final AdmUNet unet;
+    private final DiffusionSchedule schedule = DiffusionSchedule.linear1000();
+    private final Map<String, INDArray> params = new LinkedHashMap<>();
+    private final Map<String, INDArray> ema = new LinkedHashMap<>();
+    private final Optimizer adam;
+    private long step;
+    private long permEpoch = -1;
+    private int[] perm;
+
+    private DdpmTrainer(AdmConfig config, Options options, ImageSource data, java.util.function.Function<String, INDArray> weights,
+                        boolean random) {
+        if (data.size() < 1) throw new IllegalArgumentException("no training images");
+        this.config = config;
+        this.options = options;
+        this.data = data;
+        AdmUNet.Builder b = AdmUNet.builder(config).optTrainable(true);
+        this.unet = (random ? b.optRandomWeights(options.seed()) : b.setWeights(weights)).build();
+        SameDiff sd = unet.sameDiff();
+        int s = config.imageSize();
+        SDVariable eps = sd.placeHolder(NOISE, DataType.FLOAT, -1, config.outChannels(), s, s);
+        SDVariable out = sd.getVariable(AdmUNet.OUTPUT);
+        sd.math().squaredDifference(out, eps).mean().rename(LOSS);
+        sd.setLossVariables(LOSS);
+        for (String k : unet.parameterNames()) {
+            params.put(k, sd.getVariable(k).getArr());
+            ema.put(k, sd.getVariable(k).getArr().dup());
+        }
+        this.adam = new Optimizer(new TrainConfig(1, options.batch(), options.lr(), "adam", 0, 0, 1, 1, options.seed(), options.batch()));
+        // ND4J M2.1 prints a line per differentiated op to System.out (thousands here): build the backward graph silently
+        java.io.PrintStream stdout = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            sd.createGradFunction(params.keySet().toArray(new String[0]));
+        } finally {
+            System.setOut(stdout);
+        }
+    }
+
+    /** A freshly initialised model (guided-diffusion's init, zeroed output convolutions). */
+    public static DdpmTrainer create(AdmConfig config, ImageSource data, Options options) {
+        if (config.outChannels() != config.inChannels()) {
+            throw new IllegalArgumentException("ε-prediction needs out_channels == in_channels (no learned sigma); "
+                    + config.name() + " has " + config.outChannels() + " and " + config.inChannels());
+        }
+        return new DdpmTrainer(config, options, data, null, true);
+    }
+
+    /** Continues from a {@link #save} checkpoint: weights, EMA, Adam moments, step and options. */
+    public static DdpmTrainer resume(Path checkpoint, ImageSource data) throws IOException {
+        Checkpoint c = Checkpoint.read(checkpoint);
+        JsonNode j = JSON.readTree(c.json());
+        AdmConfig config = AdmConfig.fromJson(j.get("config"), j.get("config").get("name").asText());
+        Options o = JSON.treeToValue(j.get("options"), Options.class);
+        DdpmTrainer t = new DdpmTrainer(config, o, data, k -> c.arrays().get("param/" + k), false);
+        t.step = j.get("step").asLong();
+        t.ema.forEach((k, a) -> a.assign(c.arrays().get("ema/" + k)));
+        Map<String, INDArray> state = new LinkedHashMap<>();
+        c.arrays().forEach((k, a) -> {
+            if (!k.startsWith("param/") && !k.startsWith("ema/")) state.put(k, a);
+        });
+        t.adam.restore(t.step, state);
+        return t;
+    }
+
+    public void save(Path checkpoint) throws IOException {
+        ObjectNode j = JSON.createObjectNode();
+        j.put("format", "diffrep-ddpm-pretrain-1");
+        j.put("step", step);
+        j.set("config", JSON.valueToTree(config.toFlags()));
+        j.set("options", JSON.valueToTree(options));
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        params.forEach((k, a) -> arrays.put("param/" + k, a));
+        ema.forEach((k, a) -> arrays.put("ema/" + k, a));
+        arrays.putAll(adam.state());
+        new Checkpoint(JSON.writeValueAsString(j), arrays).write(checkpoint);
+    }
+
+    public long step() {
+        return step;
+    }
+
+    public AdmConfig config() {
+        return config;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    /** The trained weights by state_dict key (live arrays of the graph). */
+    public Map<String, INDArray> weights() {
+        return params;
+    }
+
+    public Map<String, INDArray> emaWeights() {
+        return ema;
+    }
+
+    public long parameterCount() {
+        return params.values().stream().mapToLong(INDArray::length).sum();
+    }
+
+    public double lrAt(long s) {
+        return options.warmup() == 0 ? options.lr() : options.lr() * Math.min(1.0, (s + 1.0) / options.warmup());
+    }
+
+    public double emaDecayAt(long n) {
+        return Math.min(options.emaDecay(), (1.0 + n) / (10.0 + n));
+    }
+
+    public StepResult trainStep() {
+        int n = options.batch();
+        int[] idx = batchIndices(step);
+        INDArray x0 = data.images(idx, step);
+        Random r = new Random(Seeds.mix(options.seed(), step, 1));
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) t[i] = r.nextInt(schedule.steps());
+        INDArray eps = gaussian(r, x0.shape());
+        INDArray xt = schedule.qSample(x0, t, eps);
+
+        Map<String, INDArray> ph = unet.placeholders(xt, Nd4j.createFromArray(t));
+        ph.put(NOISE, eps);
+        OutAndGrad og = unet.sameDiff().calculateGradientsAndOutputs(ph, List.of(LOSS), new ArrayList<>(params.keySet()));
+        double loss = og.getOutputs().get(LOSS).getDouble(0);
+        Map<String, INDArray> grads = og.getGradients();
+        double sq = 0;
+        for (String k : params.keySet()) {
+            double g = grads.get(k).norm2Number().doubleValue();
+            sq += g * g;
+        }
+        double norm = Math.sqrt(sq);
+        if (options.clip() > 0 && norm > options.clip()) {
+            double scale = options.clip() / (norm + 1e-6);
+            grads.values().forEach(g -> g.muli(scale));
+        }
+        double lr = lrAt(step);
+        adam.apply(params, grads, lr);
+        step++;
+        double decay = emaDecayAt(step);
+        ema.forEach((k, e) -> e.muli(decay).addi(params.get(k).mul(1 - decay)));
+        return new StepResult(step, loss, norm, lr);
+    }
+
+    /** Sampling without replacement within an epoch; the epoch's permutation is seeded by (seed, epoch). */
+    private int[] batchIndices(long s) {
+        int size = data.size();
+        int[] out = new int[options.batch()];
+        for (int i = 0; i < out.length; i++) {
+            long p = s * options.batch() + i;
+            long epoch = p / size;
+            if (epoch != permEpoch) {
+                perm = permutation(size, Seeds.mix(options.seed(), epoch, 2));
+                permEpoch = epoch;
+            }
+            out[i] = perm[(int) (p % size)];
+        }
+        return out;
+    }
+
+    static int[] permutation(int n, long seed) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        Random r = new Random(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int tmp = p[i];
+            p[i] = p[j];
+            p[j] = tmp;
+        }
+        return p;
+    }
+
+    static INDArray gaussian(Random r, long[] shape) {
+        long len = 1;
+        for (long s : shape) len *= s;
+        float[] v = new float[Math.toIntExact(len)];
+        for (int i = 0; i < v.length; i++) v[i] = (float) r.nextGaussian();
+        return Nd4j.createFromArray(v).reshape(shape);
+    }
+}

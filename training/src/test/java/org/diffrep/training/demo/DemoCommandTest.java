@@ -1,0 +1,72 @@
+package org.diffrep.training.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.diffrep.model.checkpoint.NpzWriter;
+import org.diffrep.model.unet.AdmConfigs;
+import org.diffrep.model.unet.AdmUNet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import picocli.CommandLine;
+
+import javax.imageio.ImageIO;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The demo path end to end on the shipped Fashion-MNIST files, a few hundred images and a randomly initialised adm-fmnist. */
+class DemoCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void runsEndToEndAndWritesResultsAndHeatmaps() throws Exception {
+        AdmUNet net = AdmUNet.builder(AdmConfigs.get("adm-fmnist")).optRandomWeights(5).optTrainable(true).build();
+        Map<String, INDArray> weights = new LinkedHashMap<>();
+        for (String k : net.parameterNames()) weights.put(k, net.sameDiff().getVariable(k).getArr());
+        Path model = dir.resolve("ema.npz");
+        NpzWriter.write(model, weights);
+        Path out = dir.resolve("demo");
+
+        int code = new CommandLine(new DemoCommand()).execute("--model", model.toString(), "--out", out.toString(),
+                "--train-size", "200", "--test-size", "100", "--t", "10,200", "--blocks", "3,7", "--epochs", "3",
+                "--attention-epochs", "1", "--no-progress");
+
+        assertThat(code).isZero();
+        JsonNode r = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertThat(r.path("grid")).hasSize(4);
+        for (JsonNode cell : r.path("grid")) {
+            assertThat(cell.path("t").asInt()).isIn(10, 200);
+            assertThat(cell.path("block").asInt()).isIn(3, 7);
+            assertThat(cell.path("top1").asDouble()).isBetween(0.0, 100.0);
+            assertThat(cell.path("top1_global").asDouble()).isBetween(0.0, 100.0);
+        }
+        double bestTop1 = 0;
+        for (JsonNode cell : r.path("grid")) bestTop1 = Math.max(bestTop1, cell.path("top1").asDouble());
+        assertThat(r.path("best_linear").path("top1").asDouble()).isEqualTo(bestTop1);
+        assertThat(r.path("best_linear").has("t")).isTrue();
+        assertThat(r.path("best_linear").has("block")).isTrue();
+        assertThat(r.path("attention").path("t").asInt()).isEqualTo(r.path("best_linear").path("t").asInt());
+        assertThat(r.path("attention").path("top1").asDouble()).isBetween(0.0, 100.0);
+        // a linear probe on raw pixels learns Fashion-MNIST far above chance even from 200 images
+        assertThat(r.path("raw_pixel").path("top1").asDouble()).isGreaterThan(30.0);
+        assertThat(r.path("config").path("train_size").asInt()).isEqualTo(200);
+        assertThat(r.path("versions").path("java").asText()).isNotEmpty();
+        assertThat(ImageIO.read(out.resolve("heatmap.png").toFile())).isNotNull();
+        assertThat(Files.exists(out.resolve("heatmap-global.png"))).isTrue();
+    }
+
+    @Test
+    void subsetsAreSeededSortedAndDistinct() {
+        int[] a = DemoCommand.subset(1000, 50, 3);
+        assertThat(a).hasSize(50).isSorted().doesNotHaveDuplicates();
+        assertThat(DemoCommand.subset(1000, 50, 3)).containsExactly(a);
+        assertThat(DemoCommand.subset(1000, 50, 4)).isNotEqualTo(a);
+        assertThat(DemoCommand.subset(10, 50, 3)).hasSize(10);
+    }
+}

@@ -1,0 +1,84 @@
+package org.diffrep.training.pretrain;
+
+import org.diffrep.model.checkpoint.Checkpoints;
+import org.diffrep.model.checkpoint.NpzWriter;
+import org.diffrep.model.checkpoint.StateDict;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DdpmTrainerTest {
+
+    @TempDir
+    Path dir;
+
+    private static final DdpmTrainer.Options OPTIONS = new DdpmTrainer.Options(8, 1e-2, 2, 1.0, 0.999, 7);
+
+    @Test
+    void aFewStepsReduceTheDenoisingLoss() {
+        DdpmTrainer trainer = DdpmTrainer.create(TinyImages.config(), new TinyImages(), OPTIONS);
+        List<Double> losses = new ArrayList<>();
+        for (int i = 0; i < 30; i++) losses.add(trainer.trainStep().loss());
+
+        // zeroed output convs predict ε̂ = 0 at first, so the loss starts at E[ε²] = 1
+        double first = losses.subList(0, 3).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        double last = losses.subList(25, 30).stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+        assertThat(first).isBetween(0.8, 1.2);
+        assertThat(last).isLessThan(0.75 * first);
+        assertThat(trainer.step()).isEqualTo(30);
+    }
+
+    @Test
+    void resumingFromACheckpointContinuesExactlyLikeAnUninterruptedRun() throws Exception {
+        DdpmTrainer straight = DdpmTrainer.create(TinyImages.config(), new TinyImages(), OPTIONS);
+        List<Double> straightLosses = new ArrayList<>();
+        for (int i = 0; i < 4; i++) straightLosses.add(straight.trainStep().loss());
+
+        DdpmTrainer first = DdpmTrainer.create(TinyImages.config(), new TinyImages(), OPTIONS);
+        List<Double> resumedLosses = new ArrayList<>();
+        for (int i = 0; i < 2; i++) resumedLosses.add(first.trainStep().loss());
+        first.save(dir.resolve("state.ckpt"));
+        DdpmTrainer resumed = DdpmTrainer.resume(dir.resolve("state.ckpt"), new TinyImages());
+        assertThat(resumed.step()).isEqualTo(2);
+        for (int i = 0; i < 2; i++) resumedLosses.add(resumed.trainStep().loss());
+
+        assertThat(resumedLosses).containsExactlyElementsOf(straightLosses);
+        assertSame(resumed.weights(), straight.weights());
+        assertSame(resumed.emaWeights(), straight.emaWeights());
+    }
+
+    @Test
+    void emaWeightsAreWrittenInAFormatTheCheckpointReaderLoadsIntoTheUNet() throws Exception {
+        DdpmTrainer trainer = DdpmTrainer.create(TinyImages.config(), new TinyImages(), OPTIONS);
+        trainer.trainStep();
+        Path npz = dir.resolve("ema.npz");
+        NpzWriter.write(npz, trainer.emaWeights());
+
+        StateDict read = Checkpoints.read(npz);
+        assertThat(read.keys()).containsExactlyElementsOf(TinyImages.config().expectedStateDict().keySet());
+        assertSame(read.asMap(), trainer.emaWeights());
+        org.diffrep.model.unet.AdmUNet.builder(TinyImages.config()).setWeights(read).build();
+    }
+
+    @Test
+    void emaDecayWarmsUpAsInGuidedDiffusion() {
+        DdpmTrainer trainer = DdpmTrainer.create(TinyImages.config(), new TinyImages(), OPTIONS);
+        assertThat(trainer.emaDecayAt(0)).isEqualTo(0.1);
+        assertThat(trainer.emaDecayAt(90)).isEqualTo(0.91);
+        assertThat(trainer.emaDecayAt(1_000_000)).isEqualTo(0.999);
+        assertThat(trainer.lrAt(0)).isEqualTo(5e-3);
+        assertThat(trainer.lrAt(5)).isEqualTo(1e-2);
+    }
+
+    private static void assertSame(Map<String, INDArray> a, Map<String, INDArray> b) {
+        assertThat(a.keySet()).containsExactlyElementsOf(b.keySet());
+        a.forEach((k, v) -> assertThat(v.dup('c').data().asFloat()).as(k).containsExactly(b.get(k).dup('c').data().asFloat()));
+    }
+}

@@ -1,0 +1,59 @@
+package org.diffrep.training.pretrain;
+
+import org.diffrep.model.unet.AdmConfig;
+import org.diffrep.training.data.ImageSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+
+/** Two 8×8 grayscale patterns (a bright square, a diagonal) in [-1, 1]: easy for a tiny DDPM to learn. */
+final class TinyImages implements ImageSource {
+
+    static final int SIDE = 8;
+
+    /** A 2-level ADM at 8 px with attention at 4 px: the smallest tree that has every block kind. */
+    static AdmConfig config() {
+        return new AdmConfig("ddpm-test", SIDE, 1, 8, 1, 1, List.of(4), List.of(1.0, 2.0), 2, -1, -1, true, true, true,
+                false, 4, 1e-5);
+    }
+
+    @Override
+    public String describe() {
+        return "tiny-patterns";
+    }
+
+    @Override
+    public int size() {
+        return 16;
+    }
+
+    @Override
+    public int numClasses() {
+        return 2;
+    }
+
+    @Override
+    public int label(int index) {
+        return index % 2;
+    }
+
+    @Override
+    public int imageSize() {
+        return SIDE;
+    }
+
+    @Override
+    public INDArray images(int[] indices, long variant) {
+        float[] v = new float[indices.length * SIDE * SIDE];
+        for (int i = 0; i < indices.length; i++) {
+            for (int y = 0; y < SIDE; y++) {
+                for (int x = 0; x < SIDE; x++) {
+                    boolean on = label(indices[i]) == 0 ? (x >= 2 && x < 6 && y >= 2 && y < 6) : x == y;
+                    v[i * SIDE * SIDE + y * SIDE + x] = on ? 1f : -1f;
+                }
+            }
+        }
+        return Nd4j.createFromArray(v).reshape(indices.length, 1, SIDE, SIDE);
+    }
+}
