@@ -10,6 +10,7 @@ import org.diffrep.training.cli.EvalCommand;
 import org.diffrep.training.cli.ExtractCommand;
 import org.diffrep.training.cli.HeadInfoCommand;
 import org.diffrep.training.cli.TrainCommand;
+import org.diffrep.training.finetune.FineTuneCommand;
 import org.diffrep.training.knn.KnnCommand;
 import org.diffrep.training.pretrain.PretrainCommand;
 import org.diffrep.tuning.SweepCommand;
@@ -30,6 +31,7 @@ final class Commands {
                 new TrainCommand(),
                 new EvalCommand(),
                 new HeadInfoCommand(),
+                new FineTuneCommand(),
                 new KnnCommand(),
                 new CkaCommand(),
                 new SweepCommand(),
