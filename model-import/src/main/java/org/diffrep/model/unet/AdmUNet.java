@@ -196,7 +196,11 @@ public final class AdmUNet {
             return this;
         }
 
-        /** Make the U-Net parameters trainable variables (pre-training, fine-tuning); default frozen. */
+        /**
+         * Make the U-Net parameters trainable variables (pre-training, fine-tuning); default frozen.
+         * The weight arrays are used in place, so training updates them: pass copies when the source
+         * must stay unchanged.
+         */
         public Builder optTrainable(boolean trainable) {
             this.trainable = trainable;
             return this;

@@ -9,7 +9,6 @@ import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
 import org.diffrep.training.heads.HeadParams;
 import org.diffrep.training.heads.Heads;
-import org.diffrep.training.pretrain.TrainableConvs;
 import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -79,7 +78,6 @@ public final class FineTuneGraph {
                     return w == null ? null : w.dup();
                 })
                 .optTrainable(true).optUpToBlock(deepest).optSameDiff(sd).build();
-        TrainableConvs.patch(sd);
         Set<String> frozenKeys = frozenKeys(layout, frozenBlocks);
         List<SDVariable> toFreeze = new ArrayList<>();
         List<String> trainable = new ArrayList<>();
