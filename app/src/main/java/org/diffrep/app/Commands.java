@@ -7,12 +7,14 @@ import org.diffrep.model.cli.ModelInfoCommand;
 import org.diffrep.model.cli.VerifyBlocksCommand;
 import org.diffrep.training.cka.CkaCommand;
 import org.diffrep.training.cli.EvalCommand;
+import org.diffrep.training.demo.DemoCommand;
 import org.diffrep.training.cli.ExtractCommand;
 import org.diffrep.training.cli.HeadInfoCommand;
 import org.diffrep.training.cli.TrainCommand;
 import org.diffrep.training.finetune.FineTuneCommand;
 import org.diffrep.training.knn.KnnCommand;
 import org.diffrep.training.pretrain.PretrainCommand;
+import org.diffrep.training.pretrain.SampleCommand;
 import org.diffrep.tuning.SweepCommand;
 
 import java.util.List;
@@ -23,6 +25,7 @@ final class Commands {
 
     static List<Object> all() {
         return List.of(
+                new DemoCommand(),
                 new ModelInfoCommand(),
                 new InspectCheckpointCommand(),
                 new VerifyBlocksCommand(),
@@ -36,6 +39,7 @@ final class Commands {
                 new CkaCommand(),
                 new SweepCommand(),
                 new PretrainCommand(),
+                new SampleCommand(),
                 new BenchCommand());
     }
 }
