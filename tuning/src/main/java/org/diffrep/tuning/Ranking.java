@@ -96,8 +96,9 @@ public final class Ranking {
                 .title("top-1 % by (t, block), pooling " + pool + ", best over lr and head").xAxisTitle("t").yAxisTitle("block").build();
         chart.getStyler().setShowValue(true);
         chart.getStyler().setHeatMapValueDecimalPattern("0.0");
-        chart.getStyler().setMin(min);
-        chart.getStyler().setMax(max > min ? max : min + 1);
+        // whole-number legend ends: the legend prints the bounds unformatted (59.599999999999994)
+        chart.getStyler().setMin(Math.floor(min));
+        chart.getStyler().setMax(Math.ceil(max) > Math.floor(min) ? Math.ceil(max) : Math.floor(min) + 1);
         chart.getStyler().setPlotContentSize(1.0);
         chart.addSeries("top-1 %", ts.stream().map(String::valueOf).toList(), blocks.stream().map(String::valueOf).toList(), heat);
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
