@@ -1,5 +1,7 @@
 package org.diffrep.training.pretrain;
 
+import org.diffrep.training.train.Trainer;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -92,14 +94,7 @@ public final class DdpmTrainer {
             ema.put(k, sd.getVariable(k).getArr().dup());
         }
         this.adam = new Optimizer(new TrainConfig(1, options.batch(), options.lr(), "adam", 0, 0, 1, 1, options.seed(), options.batch()));
-        // ND4J M2.1 prints a line per differentiated op to System.out (thousands here): build the backward graph silently
-        java.io.PrintStream stdout = System.out;
-        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
-        try {
-            sd.createGradFunction(params.keySet().toArray(new String[0]));
-        } finally {
-            System.setOut(stdout);
-        }
+        Trainer.createGradFunctionQuietly(sd, new java.util.ArrayList<>(params.keySet()));
     }
 
     /** A freshly initialised model (guided-diffusion's init, zeroed output convolutions). */

@@ -135,7 +135,7 @@ public final class Trainer {
      * Builds the backward graph up front: ND4J M2.1 prints one line per differentiated op to
      * System.out (thousands for a U-Net graph), which would bury the command's output.
      */
-    static void createGradFunctionQuietly(SameDiff sd, List<String> variables) {
+    public static void createGradFunctionQuietly(SameDiff sd, List<String> variables) {
         PrintStream original = System.out;
         System.setOut(new PrintStream(OutputStream.nullOutputStream()));
         try {
