@@ -1,5 +1,7 @@
 package org.diffrep.tuning;
 
+import org.diffrep.training.cache.LazyBackbone;
+
 import org.diffrep.datasets.DatasetRegistry;
 import org.diffrep.datasets.ImageDataset;
 import org.diffrep.datasets.LoaderOptions;

@@ -1,5 +1,7 @@
 package org.diffrep.training.cli;
 
+import org.diffrep.training.cache.LazyBackbone;
+
 import org.diffrep.datasets.DatasetRegistry;
 import org.diffrep.datasets.ImageDataset;
 import org.diffrep.datasets.LoaderOptions;
@@ -23,15 +25,7 @@ import org.diffrep.training.train.ImageFeeder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.function.IntFunction;
 
@@ -68,7 +62,7 @@ final class Assembly implements AutoCloseable {
             trainImages = new DatasetImages(ds, setup.trainSplit != null ? setup.trainSplit : ds.trainSplit(), train, setup.limitTrain);
             evalImages = new DatasetImages(ds, setup.evalSplit != null ? setup.evalSplit : ds.evalSplit(), eval, setup.limitEval);
         }
-        this.checkpointSha256 = sha256(Path.of(setup.checkpoint));
+        this.checkpointSha256 = LazyBackbone.sha256(Path.of(setup.checkpoint));
     }
 
     int numClasses() {
@@ -127,19 +121,6 @@ final class Assembly implements AutoCloseable {
         return evalCache != null ? evalCache : new ImageFeeder(evalImages, head.timesteps(), seed);
     }
 
-    static String sha256(Path file) {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            byte[] buf = new byte[1 << 20];
-            while (in.read(buf) >= 0) {
-                // reading feeds the digest
-            }
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     List<String> describeData() {
         return List.of(trainImages.describe(), evalImages.describe());

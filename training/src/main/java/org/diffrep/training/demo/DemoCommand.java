@@ -1,5 +1,7 @@
 package org.diffrep.training.demo;
 
+import org.diffrep.training.cache.LazyBackbone;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -32,10 +34,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
@@ -118,7 +118,7 @@ public final class DemoCommand implements Callable<Integer> {
                 : IntStream.rangeClosed(1, net.layout().numBlocks()).boxed().collect(Collectors.toList());
         Files.createDirectories(out);
         FeatureCache cache = new FeatureCache(cacheDir != null ? cacheDir : out.resolve("cache")).optProgress(progress);
-        FeatureExtractor backbone = new BackboneExtractor(net, sha256(modelFile));
+        FeatureExtractor backbone = new BackboneExtractor(net, LazyBackbone.sha256(modelFile));
         System.err.printf(Locale.ROOT, "%s (%s), %s / %s; t %s x blocks %s%n", cfg.name(), modelFile, train.describe(),
                 test.describe(), timesteps, bs);
 
@@ -245,7 +245,7 @@ public final class DemoCommand implements Callable<Integer> {
         ObjectNode c = r.putObject("config");
         c.set("model_config", JSON.valueToTree(cfg.toFlags()));
         c.put("model", modelFile.toString());
-        c.put("model_sha256", sha256(modelFile));
+        c.put("model_sha256", LazyBackbone.sha256(modelFile));
         c.put("train", train.describe());
         c.put("test", test.describe());
         c.put("train_size", train.size());
@@ -288,16 +288,6 @@ public final class DemoCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "%.1f%%", v);
     }
 
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-            return HexFormat.of().formatHex(md.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     /** The artifact version from Maven's pom.properties on the classpath ("dev" when run from classes). */
     private static String version(String group, String artifact) {

@@ -1,5 +1,7 @@
 package org.diffrep.training.finetune;
 
+import org.diffrep.training.cache.LazyBackbone;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.datasets.DatasetRegistry;
@@ -24,16 +26,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -196,7 +191,7 @@ public final class FineTuneCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         ObjectNode run = json.createObjectNode();
         run.put("model", cfg.toString());
-        run.put("checkpoint_sha256", sha256(checkpoint));
+        run.put("checkpoint_sha256", LazyBackbone.sha256(checkpoint));
         run.put("head_seed", headSeed);
         run.set("class_balance", json.valueToTree(balance));
         run.put("class_balance_as_documented", deviation == null);
@@ -220,14 +215,6 @@ public final class FineTuneCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new FineTuneCommand()).execute(args));

@@ -1,17 +1,15 @@
 package org.diffrep.training.knn;
 
+import org.diffrep.training.cache.LazyBackbone;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.datasets.DatasetRegistry;
 import org.diffrep.datasets.ImageDataset;
 import org.diffrep.datasets.LoaderOptions;
-import org.diffrep.model.checkpoint.Checkpoints;
-import org.diffrep.model.features.NoiseSource;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
-import org.diffrep.model.unet.AdmUNet;
-import org.diffrep.training.cache.BackboneExtractor;
 import org.diffrep.training.cache.CacheFile;
 import org.diffrep.training.cache.CacheKey;
 import org.diffrep.training.cache.FeatureCache;
@@ -20,20 +18,13 @@ import org.diffrep.training.data.DatasetImages;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.pretrain.FashionMnistImages;
 import org.diffrep.training.pretrain.ShippedFiles;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -191,62 +182,4 @@ public final class FeatureOptions {
         return n;
     }
 
-    static String sha256(Path file) {
-        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(in.getMessageDigest().digest());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /**
-     * Cache keys need only the config and the checkpoint's hash; the weights (2.2 GB for ADM-256)
-     * are loaded on the first extraction, so a complete cache never touches them.
-     */
-    private static final class LazyBackbone implements FeatureExtractor {
-        private final AdmConfig config;
-        private final Path checkpoint;
-        private final int deepest;
-        private String sha;
-        private BackboneExtractor real;
-
-        LazyBackbone(AdmConfig config, Path checkpoint, int deepest) {
-            this.config = config;
-            this.checkpoint = checkpoint;
-            this.deepest = deepest;
-        }
-
-        @Override
-        public String model() {
-            return config.toString();
-        }
-
-        @Override
-        public String checkpoint() {
-            if (sha == null) sha = sha256(checkpoint);
-            return sha;
-        }
-
-        @Override
-        public int channels(int block) {
-            return config.layout().block(block).outChannels();
-        }
-
-        @Override
-        public int side(int block) {
-            return config.layout().block(block).side(config.imageSize());
-        }
-
-        @Override
-        public Map<Integer, INDArray> extract(INDArray x0, long[] ids, List<Integer> timesteps, List<Integer> blocks, NoiseSource noise) {
-            if (real == null) {
-                AdmUNet net = AdmUNet.builder(config).setWeights(Checkpoints.read(checkpoint)).optUpToBlock(deepest).build();
-                real = new BackboneExtractor(net, checkpoint());
-            }
-            return real.extract(x0, ids, timesteps, blocks, noise);
-        }
-    }
 }

@@ -1,11 +1,9 @@
-package org.diffrep.tuning;
+package org.diffrep.training.cache;
 
 import org.diffrep.model.checkpoint.Checkpoints;
 import org.diffrep.model.features.NoiseSource;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmUNet;
-import org.diffrep.training.cache.BackboneExtractor;
-import org.diffrep.training.cache.FeatureExtractor;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
@@ -24,7 +22,7 @@ import java.util.Map;
  * The frozen U-Net, built on the first extraction: cache keys need only the config and the weights'
  * hash, so a rerun whose features are all cached never reads the weights (2.2 GB for ADM-256).
  */
-final class LazyBackbone implements FeatureExtractor {
+public final class LazyBackbone implements FeatureExtractor {
 
     private final AdmConfig config;
     private final Path checkpoint;
@@ -32,7 +30,8 @@ final class LazyBackbone implements FeatureExtractor {
     private String sha;
     private BackboneExtractor real;
 
-    LazyBackbone(AdmConfig config, Path checkpoint, int deepest) {
+    /** @param deepest the deepest block any extraction will ask for (the graph is built only that far) */
+    public LazyBackbone(AdmConfig config, Path checkpoint, int deepest) {
         this.config = config;
         this.checkpoint = checkpoint;
         this.deepest = deepest;
@@ -68,7 +67,8 @@ final class LazyBackbone implements FeatureExtractor {
         return real.extract(x0, ids, timesteps, blocks, noise);
     }
 
-    static String sha256(Path file) {
+    /** Hex SHA-256 of a file (checkpoints in cache keys and run provenance). */
+    public static String sha256(Path file) {
         try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
             in.transferTo(OutputStream.nullOutputStream());
             return HexFormat.of().formatHex(in.getMessageDigest().digest());
