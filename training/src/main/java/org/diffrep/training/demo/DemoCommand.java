@@ -22,8 +22,9 @@ import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
 import org.diffrep.training.pretrain.FashionMnistImages;
 import org.diffrep.training.pretrain.ShippedFiles;
+import org.diffrep.training.probe.FeatureMatrix;
+import org.diffrep.training.probe.LogisticRegression;
 import org.diffrep.training.train.EpochMetrics;
-import org.diffrep.training.train.Feeder;
 import org.diffrep.training.train.TrainConfig;
 import org.diffrep.training.train.Trainer;
 import picocli.CommandLine;
@@ -54,8 +55,8 @@ import java.util.stream.IntStream;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Diffusion features vs raw pixels on Fashion-MNIST, with the shipped adm-fmnist model and data.",
                 "Extracts block features for every (t, block) of the grid on a seeded subset (default 1,000 train / 500 test"
-                + " images; --full for all 70,000), trains a linear probe per cell (2x2 average pooled and global average pooled,"
-                + " features standardised, Adam), the Attention head at the best cell, and the same linear probe on raw pixels.",
+                + " images; --full for all 70,000), fits a linear probe per cell (2x2 average pooled and global average pooled,"
+                + " features standardised, logistic regression by L-BFGS), the Attention head at the best cell, and the same linear probe on raw pixels.",
                 "Prints a table and writes results.json, heatmap.png (2x2) and heatmap-global.png into --out."})
 public final class DemoCommand implements Callable<Integer> {
 
@@ -79,16 +80,24 @@ public final class DemoCommand implements Callable<Integer> {
     List<Integer> timesteps;
     @Option(names = "--blocks", split = ",", description = "blocks (default: every block of the model)")
     List<Integer> blocks;
-    @Option(names = "--epochs", defaultValue = "15", description = "linear-probe epochs (default: ${DEFAULT-VALUE})")
-    int epochs;
+    @Option(names = "--l2", defaultValue = "1e-4", description = "linear probes: weight of the L2 penalty on the weights (default: ${DEFAULT-VALUE})")
+    double l2;
+    @Option(names = "--probe-iterations", defaultValue = "100", description = "linear probes: L-BFGS iterations (default: ${DEFAULT-VALUE})")
+    int probeIterations;
     @Option(names = "--attention-epochs", defaultValue = "15", description = "Attention-head epochs (default: ${DEFAULT-VALUE})")
     int attentionEpochs;
-    @Option(names = "--attention-lr", defaultValue = "1e-3", description = "Adam learning rate of the Attention head (default: ${DEFAULT-VALUE})")
+    @Option(names = "--attention-lr", defaultValue = "1e-3", description = "Adam learning rate of the Attention head, x0.1 after 2/3 of the epochs (default: ${DEFAULT-VALUE})")
     double attentionLr;
-    @Option(names = "--batch", defaultValue = "256", description = "probe training batch (default: ${DEFAULT-VALUE})")
+    @Option(names = "--attention-weight-decay", defaultValue = "1e-4", description = "Attention head: L2 weight decay (default: ${DEFAULT-VALUE})")
+    double attentionWeightDecay;
+    @Option(names = "--attention-tokens", defaultValue = "4", description = "Attention head: block features average-pooled to NxN tokens (default: ${DEFAULT-VALUE})")
+    int attentionTokens;
+    @Option(names = "--attention-dim", defaultValue = "64", description = "Attention head: token width (default: ${DEFAULT-VALUE})")
+    int attentionDim;
+    @Option(names = "--attention-draws", defaultValue = "4", description = "Attention head: cached noise draws per training image, one per epoch (default: ${DEFAULT-VALUE})")
+    int attentionDraws;
+    @Option(names = "--batch", defaultValue = "256", description = "Attention-head training batch (default: ${DEFAULT-VALUE})")
     int batch;
-    @Option(names = "--lr", defaultValue = "2e-2", description = "Adam learning rate of the probes (default: ${DEFAULT-VALUE})")
-    double lr;
     @Option(names = "--extract-batch", defaultValue = "100", description = "images per U-Net forward (default: ${DEFAULT-VALUE})")
     int extractBatch;
     @Option(names = "--seed", defaultValue = "0", description = "subsets, noise and head initialisation (default: ${DEFAULT-VALUE})")
@@ -132,8 +141,9 @@ public final class DemoCommand implements Callable<Integer> {
         int done = 0;
         for (int t : timesteps) {
             for (int b : bs) {
-                double p2 = linearProbe(cache, backbone, train, test, t, b, "avg:2", runs.resolve("t" + t + "_b" + b + "_avg2"));
-                double p1 = linearProbe(cache, backbone, train, test, t, b, "avg:1", runs.resolve("t" + t + "_b" + b + "_global"));
+                FeatureMatrix[] split = matrices(cache, backbone, train, test, t, b, Pooling.avg(2));
+                double p2 = FeatureMatrix.probeTop1(linearProbe(), split[0], split[1], FeatureMatrix::flat);
+                double p1 = FeatureMatrix.probeTop1(linearProbe(), split[0], split[1], FeatureMatrix::spatialMean);
                 grid.add(new Cell(t, b, p2, p1));
                 done++;
                 if (progress) System.err.printf(Locale.ROOT, "probe %d/%d: t=%d block %d: 2x2 %.2f%%, global %.2f%%%n",
@@ -144,12 +154,12 @@ public final class DemoCommand implements Callable<Integer> {
         Cell bestGlobal = grid.stream().max(Comparator.comparingDouble(Cell::top1Global)).orElseThrow();
 
         FeatureExtractor pixels = new PixelExtractor(cfg.inChannels(), cfg.imageSize());
-        double raw = probe(cache, pixels, train, test, 0, PixelExtractor.BLOCK, Pooling.NONE,
-                linearHead(0, PixelExtractor.BLOCK, "none"), true, epochs, lr, runs.resolve("raw_pixels"));
+        FeatureMatrix[] pixelSplit = matrices(cache, pixels, train, test, 0, PixelExtractor.BLOCK, Pooling.NONE);
+        double raw = FeatureMatrix.probeTop1(linearProbe(), pixelSplit[0], pixelSplit[1], FeatureMatrix::flat);
 
-        HeadConfig attention = new HeadConfig(HeadKind.ATTENTION, List.of(best.t()), List.of(best.block()), "avg:2", null, null,
-                64, 4, 2.0, 1, 4, null, train.numClasses());
-        double att = probe(cache, backbone, train, test, best.t(), best.block(), Pooling.avg(4), attention, false, attentionEpochs, attentionLr,
+        HeadConfig attention = new HeadConfig(HeadKind.ATTENTION, List.of(best.t()), List.of(best.block()), null, null, null,
+                attentionDim, 4, 2.0, 1, attentionTokens, null, train.numClasses());
+        double att = attentionHead(cache, backbone, train, test, best.t(), best.block(), attention,
                 runs.resolve("attention_t" + best.t() + "_b" + best.block()));
 
         double seconds = (System.nanoTime() - begin) / 1e9;
@@ -166,31 +176,36 @@ public final class DemoCommand implements Callable<Integer> {
         return new FeatureCache.Request(source, ts, bs, b -> pooling, seed, 1, extractBatch);
     }
 
-    private HeadConfig linearHead(int t, int block, String pooling) {
-        return new HeadConfig(HeadKind.LINEAR, List.of(t), List.of(block), pooling, null, null, 0, 0, 0, 0, 0, null, 10);
+    private LogisticRegression linearProbe() {
+        return new LogisticRegression(l2, probeIterations, 1e-6);
     }
 
-    private double linearProbe(FeatureCache cache, FeatureExtractor ex, FashionMnistImages train, FashionMnistImages test,
-                               int t, int block, String pooling, Path dir) throws IOException {
-        return probe(cache, ex, train, test, t, block, Pooling.avg(2), linearHead(t, block, pooling), true, epochs, lr, dir);
-    }
-
-    /** Trains a head on one cached (t, block) and returns its final test top-1 in percent. */
-    private double probe(FeatureCache cache, FeatureExtractor ex, FashionMnistImages train, FashionMnistImages test, int t,
-                         int block, Pooling cached, HeadConfig head, boolean standardize, int headEpochs, double headLr, Path dir) throws IOException {
+    /** The evaluation features of one cached (t, block), train and test, in memory. */
+    private FeatureMatrix[] matrices(FeatureCache cache, FeatureExtractor ex, FashionMnistImages train, FashionMnistImages test,
+                                     int t, int block, Pooling cached) throws IOException {
         try (CachedSplit tr = cache.ensure(request(train, List.of(t), List.of(block), cached), ex);
              CachedSplit te = cache.ensure(request(test, List.of(t), List.of(block), cached), ex)) {
-            Feeder trainFeed = tr;
-            Feeder testFeed = te;
-            if (standardize) {
-                StandardizedFeeder[] s = StandardizedFeeder.fit(tr, te, 1000);
-                trainFeed = s[0];
-                testFeed = s[1];
-            }
+            return new FeatureMatrix[] {FeatureMatrix.read(tr, 1000), FeatureMatrix.read(te, 1000)};
+        }
+    }
+
+    /**
+     * Trains the Attention head on one (t, block), block features average-pooled to
+     * attentionTokens² tokens; each training image has attentionDraws cached noise draws, one used
+     * per epoch, as the official code draws fresh noise every epoch. Returns the final test top-1 (%).
+     */
+    private double attentionHead(FeatureCache cache, FeatureExtractor ex, FashionMnistImages train, FashionMnistImages test,
+                                 int t, int block, HeadConfig head, Path dir) throws IOException {
+        Pooling tokens = Pooling.avg(attentionTokens);
+        FeatureCache.Request trainRequest = new FeatureCache.Request(train, List.of(t), List.of(block), b -> tokens, seed,
+                attentionDraws, extractBatch);
+        try (CachedSplit tr = cache.ensure(trainRequest, ex);
+             CachedSplit te = cache.ensure(request(test, List.of(t), List.of(block), tokens), ex)) {
             ClassifierGraph graph = ClassifierGraph.onFeatures(head, tr.shapes(), seed);
-            TrainConfig tc = new TrainConfig(headEpochs, batch, headLr, "adam", 0, 0, headEpochs, 1.0, seed, 500);
+            TrainConfig tc = new TrainConfig(attentionEpochs, batch, attentionLr, "adam", 0, attentionWeightDecay,
+                    Math.max(1, attentionEpochs * 2 / 3), 0.1, seed, 500);
             ObjectNode run = JSON.createObjectNode().put("demo", "fashion-mnist").put("t", t).put("block", block);
-            List<EpochMetrics> h = new Trainer(graph, trainFeed, testFeed, tc, dir, run).optProgress(false).run(false);
+            List<EpochMetrics> h = new Trainer(graph, tr, te, tc, dir, run).optProgress(progress).run(false);
             return 100 * h.get(h.size() - 1).evalTop1();
         }
     }
@@ -254,12 +269,13 @@ public final class DemoCommand implements Callable<Integer> {
         c.set("blocks", JSON.valueToTree(bs));
         c.put("seed", seed);
         c.put("noise", "one fixed draw of eps per (image, t), seeded by (seed, image id, t)");
-        c.put("linear_probe", String.format(Locale.ROOT, "features standardised with train mean/std, linear layer, Adam lr %s,"
-                + " batch %d, %d epochs, no weight decay; top-1 of the last epoch on the test subset", lr, batch, epochs));
+        c.put("linear_probe", String.format(Locale.ROOT, "features standardised with train mean/std, multinomial logistic regression,"
+                + " loss = mean cross-entropy + %s * ||W||^2, full-batch L-BFGS, at most %d iterations; the same for raw pixels", l2, probeIterations));
         c.set("attention_head", JSON.valueToTree(attention));
-        c.put("attention_input", "block features average-pooled to 4x4 tokens, not standardised (the head has a LayerNorm)");
-        c.put("attention_epochs", attentionEpochs);
-        c.put("attention_lr", attentionLr);
+        c.put("attention_input", String.format(Locale.ROOT, "block features average-pooled to %dx%d tokens, not standardised"
+                + " (the head has a LayerNorm); %d noise draws per training image, one per epoch", attentionTokens, attentionTokens, attentionDraws));
+        c.put("attention_training", String.format(Locale.ROOT, "Adam lr %s (x0.1 after %d epochs), L2 %s, batch %d, %d epochs;"
+                + " top-1 of the last epoch", attentionLr, Math.max(1, attentionEpochs * 2 / 3), attentionWeightDecay, batch, attentionEpochs));
         c.put("selection", "the best cell is picked on the test subset (optimistic by a fraction of a point)");
         ObjectNode v = r.putObject("versions");
         v.put("diffrep", version("org.diffrep", "diffrep-training"));

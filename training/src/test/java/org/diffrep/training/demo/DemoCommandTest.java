@@ -34,7 +34,7 @@ class DemoCommandTest {
         Path out = dir.resolve("demo");
 
         int code = new CommandLine(new DemoCommand()).execute("--model", model.toString(), "--out", out.toString(),
-                "--train-size", "200", "--test-size", "100", "--t", "10,200", "--blocks", "3,7", "--epochs", "3",
+                "--train-size", "200", "--test-size", "100", "--t", "10,200", "--blocks", "3,7", "--attention-draws", "2",
                 "--attention-epochs", "1", "--no-progress");
 
         assertThat(code).isZero();
