@@ -6,10 +6,10 @@ import picocli.CommandLine.Option;
 
 import java.util.List;
 
-/** Options that define a head (shared by train, extract and head-info). */
+/** Options that define a head (shared by train, finetune, extract and head-info). */
 public final class HeadOptions {
 
-    @Option(names = "--head", required = true, description = "linear, mlp, cnn, attention, difformer or diffeed.")
+    @Option(names = "--head", defaultValue = "linear", description = "linear, mlp, cnn, attention, difformer or diffeed (default ${DEFAULT-VALUE}).")
     String head;
 
     @Option(names = "--t", split = ",", defaultValue = "150", description = "Noise steps, comma-separated (default ${DEFAULT-VALUE}; DifFormer: 90,150,300).")
@@ -47,11 +47,11 @@ public final class HeadOptions {
             description = "DifFeed feedback blocks: bottleneck, all, windowed or a list of decoder blocks (default ${DEFAULT-VALUE}).")
     String feedback;
 
-    HeadKind kind() {
+    public HeadKind kind() {
         return HeadKind.parse(head);
     }
 
-    HeadConfig build(int numClasses) {
+    public HeadConfig build(int numClasses) {
         return new HeadConfig(kind(), timesteps, blocks, pool, hidden, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap,
                 feedback, numClasses);
     }

@@ -34,8 +34,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     HeadOptions head;
 
-    @Option(names = "--epochs", defaultValue = "28", description = "Epochs (default ${DEFAULT-VALUE}).")
-    int epochs;
+    @Mixin
+    ScheduleOptions schedule;
 
     @Option(names = "--lr", description = "Initial learning rate (default: 1e-2, 5e-2 for attention/difformer; adam 1e-3).")
     Double lr;
@@ -43,50 +43,20 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch", description = "Training batch (default 128, diffeed 16).")
     Integer batch;
 
-    @Option(names = "--eval-batch", description = "Evaluation batch (default: the training batch).")
-    Integer evalBatch;
-
-    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd (the official code) or adam (the paper's text) (default ${DEFAULT-VALUE}).")
-    String optimizer;
-
-    @Option(names = "--momentum", defaultValue = "0", description = "SGD momentum (default ${DEFAULT-VALUE}).")
-    double momentum;
-
-    @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay (default ${DEFAULT-VALUE}).")
-    double weightDecay;
-
-    @Option(names = "--lr-step", defaultValue = "7", description = "Epochs between lr decays (default ${DEFAULT-VALUE}).")
-    int lrStep;
-
-    @Option(names = "--lr-gamma", defaultValue = "0.1", description = "lr decay factor (default ${DEFAULT-VALUE}).")
-    double lrGamma;
-
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of shuffling, noise and transform draws (default ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--out", description = "Run directory (default runs/<head>-<dataset>).")
-    Path out;
-
-    @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint.")
-    boolean resume;
-
-    @Option(names = "--no-progress", description = "No progress bars.")
-    boolean noProgress;
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         HeadKind kind = head.kind();
-        Path dir = out != null ? out : Path.of("runs", kind + "-" + setup.dataset);
+        Path dir = schedule.runDirectory(kind + "-" + setup.dataset);
         try (Assembly a = new Assembly(setup)) {
             HeadConfig h = head.build(a.numClasses());
             TrainConfig tc = trainConfig(kind);
-            ClassifierGraph graph = a.graph(h, tc.seed(), !noProgress, true);
+            ClassifierGraph graph = a.graph(h, tc.seed(), !schedule.noProgress, true);
             ObjectNode run = describeRun(a, graph);
             List<EpochMetrics> history = new Trainer(graph, a.trainFeeder(h, tc.seed()), a.evalFeeder(h, tc.seed()), tc, dir, run)
-                    .optProgress(!noProgress).run(resume);
+                    .optProgress(!schedule.noProgress).run(schedule.resume);
             PrintWriter pw = spec.commandLine().getOut();
             EpochMetrics last = history.get(history.size() - 1);
             pw.printf("%s: %d epochs, eval top-1 %.4f top-5 %.4f, %,d trainable parameters; run in %s%n", kind, last.epoch(),
@@ -97,11 +67,8 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     TrainConfig trainConfig(HeadKind kind) {
-        double defaultLr = optimizer.equalsIgnoreCase("adam") ? 1e-3
-                : kind == HeadKind.ATTENTION || kind == HeadKind.DIFFORMER ? 5e-2 : 1e-2;
-        int b = batch != null ? batch : kind == HeadKind.DIFFEED ? 16 : 128;
-        return new TrainConfig(epochs, b, lr != null ? lr : defaultLr, optimizer, momentum, weightDecay, lrStep, lrGamma, seed,
-                evalBatch != null ? evalBatch : b);
+        double defaultLr = schedule.adam() ? 1e-3 : kind == HeadKind.ATTENTION || kind == HeadKind.DIFFORMER ? 5e-2 : 1e-2;
+        return schedule.config(lr != null ? lr : defaultLr, batch != null ? batch : kind == HeadKind.DIFFEED ? 16 : 128);
     }
 
     /** What the run is (compared on --resume) and where it ran (provenance, not compared). */

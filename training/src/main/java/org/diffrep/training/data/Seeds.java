@@ -15,4 +15,18 @@ public final class Seeds {
         }
         return z;
     }
+
+    /** A Fisher–Yates shuffle of 0..n-1 seeded by {@code seed}. */
+    public static int[] permutation(int n, long seed) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        java.util.Random r = new java.util.Random(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int tmp = p[i];
+            p[i] = p[j];
+            p[j] = tmp;
+        }
+        return p;
+    }
 }

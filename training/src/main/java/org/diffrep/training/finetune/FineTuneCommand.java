@@ -24,7 +24,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import org.diffrep.training.cli.HeadOptions;
+import org.diffrep.training.cli.ScheduleOptions;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -58,38 +61,8 @@ public final class FineTuneCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, description = "U-Net weights (.pt or .npz).")
     Path checkpoint;
 
-    @Option(names = "--head", defaultValue = "linear", description = "linear, mlp, cnn, attention or difformer (default ${DEFAULT-VALUE}).")
-    String head;
-
-    @Option(names = "--t", split = ",", defaultValue = "150", description = "Noise steps (default ${DEFAULT-VALUE}; DifFormer: 90,150,300).")
-    List<Integer> timesteps;
-
-    @Option(names = "--blocks", split = ",", defaultValue = "24", description = "Blocks the head reads (default ${DEFAULT-VALUE}; DifFormer: 19,24,30).")
-    List<Integer> blocks;
-
-    @Option(names = "--pool", defaultValue = "avg:2", description = "Linear/MLP pooling (default ${DEFAULT-VALUE}).")
-    String pool;
-
-    @Option(names = "--hidden", split = ",", defaultValue = "2048", description = "MLP hidden widths (default ${DEFAULT-VALUE}).")
-    List<Integer> hidden;
-
-    @Option(names = "--cnn-channels", split = ",", defaultValue = "1024,1024", description = "CNN conv widths a,b (default ${DEFAULT-VALUE}).")
-    List<Integer> cnnChannels;
-
-    @Option(names = "--dim", defaultValue = "1024", description = "Attention heads: token width (default ${DEFAULT-VALUE}).")
-    int dim;
-
-    @Option(names = "--attn-heads", defaultValue = "8", description = "Attention heads: heads per transformer block (default ${DEFAULT-VALUE}).")
-    int attnHeads;
-
-    @Option(names = "--depth", defaultValue = "2", description = "Attention heads: transformer blocks (default ${DEFAULT-VALUE}).")
-    int depth;
-
-    @Option(names = "--pool-cap", defaultValue = "16", description = "Attention heads: tokenizer pools maps to at most this side (default ${DEFAULT-VALUE}).")
-    int poolCap;
-
-    @Option(names = "--epochs", defaultValue = "28", description = "Epochs (default ${DEFAULT-VALUE}).")
-    int epochs;
+    @Mixin
+    HeadOptions headOptions;
 
     @Option(names = "--batch", defaultValue = "16", description = "Training batch (default ${DEFAULT-VALUE}; see the README for the memory it takes).")
     int batch;
@@ -97,9 +70,6 @@ public final class FineTuneCommand implements Callable<Integer> {
     @Option(names = "--accumulate", defaultValue = "1",
             description = "Micro-batches of --batch per optimizer step (effective batch = batch x accumulate) (default ${DEFAULT-VALUE}).")
     int accumulate;
-
-    @Option(names = "--eval-batch", description = "Evaluation batch (default: the training batch).")
-    Integer evalBatch;
 
     @Option(names = "--lr", defaultValue = "1e-3", description = "Head learning rate (default ${DEFAULT-VALUE}, the official code's fine-tuning value).")
     double lr;
@@ -110,21 +80,6 @@ public final class FineTuneCommand implements Callable<Integer> {
 
     @Option(names = "--freeze-blocks", defaultValue = "0", description = "Keep blocks 1..k (and the timestep embedding) fixed (default ${DEFAULT-VALUE}).")
     int freezeBlocks;
-
-    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd (the official code) or adam (default ${DEFAULT-VALUE}).")
-    String optimizer;
-
-    @Option(names = "--momentum", defaultValue = "0", description = "SGD momentum (default ${DEFAULT-VALUE}).")
-    double momentum;
-
-    @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay (default ${DEFAULT-VALUE}).")
-    double weightDecay;
-
-    @Option(names = "--lr-step", defaultValue = "7", description = "Epochs between lr decays (default ${DEFAULT-VALUE}).")
-    int lrStep;
-
-    @Option(names = "--lr-gamma", defaultValue = "0.1", description = "lr decay factor (default ${DEFAULT-VALUE}).")
-    double lrGamma;
 
     @Option(names = "--random-crop", description = "Train with the official code's random scale + crop instead of the paper's centre crop (both flip).")
     boolean randomCrop;
@@ -138,20 +93,11 @@ public final class FineTuneCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "2", description = "Image decode threads (default ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of shuffling, noise and transform draws (default ${DEFAULT-VALUE}).")
-    long seed;
-
     @Option(names = "--head-seed", defaultValue = "0", description = "Seed of the head's initialisation (default ${DEFAULT-VALUE}).")
     long headSeed;
 
-    @Option(names = "--out", description = "Run directory (default runs/finetune-<head>-<dataset>).")
-    Path out;
-
-    @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint.")
-    boolean resume;
-
-    @Option(names = "--no-progress", description = "No progress bars.")
-    boolean noProgress;
+    @Mixin
+    ScheduleOptions schedule;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -179,11 +125,9 @@ public final class FineTuneCommand implements Callable<Integer> {
                 balance.min(), balance.max(), balance.classesPresent(), balance.classes());
         if (deviation != null) log.warn("class balance: {}", deviation);
 
-        HeadKind kind = HeadKind.parse(head);
-        HeadConfig h = new HeadConfig(kind, timesteps, blocks, pool, hidden, cnnChannels, dim, attnHeads, 4.0, depth, poolCap, null,
-                trainImages.numClasses());
-        TrainConfig tc = new TrainConfig(epochs, batch, lr, optimizer, momentum, weightDecay, lrStep, lrGamma, seed,
-                evalBatch != null ? evalBatch : batch);
+        HeadConfig h = headOptions.build(trainImages.numClasses());
+        HeadKind kind = h.kind();
+        TrainConfig tc = schedule.config(lr, batch);
         FineTuneGraph graph;
         try (StateDict weights = Checkpoints.read(checkpoint)) {
             graph = FineTuneGraph.build(h, cfg, weights::get, freezeBlocks, headSeed);
@@ -203,9 +147,10 @@ public final class FineTuneCommand implements Callable<Integer> {
         prov.put("nd4j_backend", Nd4j.getBackend().getClass().getName());
         prov.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         prov.put("cores", Runtime.getRuntime().availableProcessors());
-        Path dir = out != null ? out : Path.of("runs", "finetune-" + kind + "-" + dataset);
-        List<EpochMetrics> history = new FineTuner(graph, new ImageFeeder(trainImages, h.timesteps(), seed),
-                new ImageFeeder(evalImages, h.timesteps(), seed), tc, backboneLr, dir, run).optAccumulate(accumulate).optProgress(!noProgress).run(resume);
+        Path dir = schedule.runDirectory("finetune-" + kind + "-" + dataset);
+        List<EpochMetrics> history = new FineTuner(graph, new ImageFeeder(trainImages, h.timesteps(), schedule.seed),
+                new ImageFeeder(evalImages, h.timesteps(), schedule.seed), tc, backboneLr, dir, run).optAccumulate(accumulate)
+                .optProgress(!schedule.noProgress).run(schedule.resume);
         EpochMetrics last = history.get(history.size() - 1);
         PrintWriter pw = spec.commandLine().getOut();
         pw.printf(Locale.ROOT, "finetune %s on %s: %d epochs, eval top-1 %.4f top-5 %.4f; %,d head + %,d U-Net parameters trained, %,d frozen;"

@@ -9,25 +9,22 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffrep.training.data.Seeds;
 import org.diffrep.training.graph.ClassifierGraph;
+import org.diffrep.training.train.AtomicFiles;
 import org.diffrep.training.train.Checkpoint;
 import org.diffrep.training.train.EpochMetrics;
 import org.diffrep.training.train.Feeder;
 import org.diffrep.training.train.Optimizer;
+import org.diffrep.training.train.Scoring;
 import org.diffrep.training.train.TrainConfig;
 import org.diffrep.training.train.Trainer;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -35,7 +32,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * Fine-tunes a {@link FineTuneGraph}: head and unfrozen U-Net parameters, each group with its own
@@ -118,7 +114,7 @@ public final class FineTuner {
         } else if (Files.isRegularFile(ckpt)) {
             throw new IllegalStateException(out + " already holds a checkpoint: pass --resume to continue it or choose another --out");
         }
-        writeAtomically(out.resolve(Trainer.RUN), JSON.writeValueAsString(run));
+        AtomicFiles.writeString(out.resolve(Trainer.RUN), JSON.writeValueAsString(run));
         long begin = System.nanoTime();
         for (int epoch = start; epoch < config.epochs(); epoch++) {
             long t0 = System.nanoTime();
@@ -139,7 +135,7 @@ public final class FineTuner {
 
     private double[] trainEpoch(int epoch, double lr, double lrBackbone, Optimizer headOpt, Optimizer backboneOpt) {
         int n = train.size();
-        int[] order = permutation(n, Seeds.mix(config.seed(), epoch, 7));
+        int[] order = Seeds.permutation(n, Seeds.mix(config.seed(), epoch, 7));
         int step = config.batchSize() * accumulate;
         int steps = (n + step - 1) / step;
         Map<String, INDArray> headParams = arrays(graph.headNames());
@@ -155,7 +151,7 @@ public final class FineTuner {
                 for (int m = from; m < to; m += config.batchSize()) {
                     int[] idx = Arrays.copyOfRange(order, m, Math.min(to, m + config.batchSize()));
                     Map<String, INDArray> ph = new HashMap<>(train.inputs(idx, epoch));
-                    ph.put(ClassifierGraph.LABELS, oneHot(train, idx));
+                    ph.put(ClassifierGraph.LABELS, Scoring.oneHot(train, idx));
                     OutAndGrad r = graph.sameDiff().calculateGradientsAndOutputs(ph, List.of(ClassifierGraph.LOSS, ClassifierGraph.LOGITS), gradFor);
                     // each micro-batch's loss is a mean: weight it by its share of the step so the sum is the step's mean gradient
                     double share = (double) idx.length / (to - from);
@@ -166,7 +162,7 @@ public final class FineTuner {
                     });
                     double loss = r.getOutputs().get(ClassifierGraph.LOSS).getDouble(0);
                     lossSum += loss * idx.length;
-                    correct += hits(r.getOutputs().get(ClassifierGraph.LOGITS), train, idx, 1);
+                    correct += Scoring.topKHits(r.getOutputs().get(ClassifierGraph.LOGITS), train, idx, 1);
                     if (bar != null) bar.setExtraMessage(" loss " + fmt(loss));
                 }
                 headOpt.apply(headParams, grads, lr);
@@ -194,50 +190,13 @@ public final class FineTuner {
                 int[] idx = new int[Math.min(batchSize, n - start)];
                 for (int i = 0; i < idx.length; i++) idx[i] = start + i;
                 INDArray logits = graph.sameDiff().output(data.inputs(idx, Feeder.EVAL), ClassifierGraph.LOGITS).get(ClassifierGraph.LOGITS);
-                for (int i = 0; i < idx.length; i++) {
-                    INDArray row = logits.getRow(i);
-                    double max = row.maxNumber().doubleValue();
-                    double lse = max + Math.log(Transforms.exp(row.sub(max), false).sumNumber().doubleValue());
-                    lossSum += lse - row.getDouble(data.label(idx[i]));
-                }
-                top1 += hits(logits, data, idx, 1);
-                top5 += hits(logits, data, idx, 5);
+                lossSum += Scoring.crossEntropySum(logits, data, idx);
+                top1 += Scoring.topKHits(logits, data, idx, 1);
+                top5 += Scoring.topKHits(logits, data, idx, 5);
                 if (bar != null) bar.step();
             }
         }
         return new double[]{lossSum / n, (double) top1 / n, (double) top5 / n};
-    }
-
-    static long hits(INDArray logits, Feeder data, int[] idx, int k) {
-        long hits = 0;
-        for (int i = 0; i < idx.length; i++) {
-            int label = data.label(idx[i]);
-            double target = logits.getDouble(i, label);
-            int better = 0;
-            for (int c = 0; c < logits.size(1); c++) if (c != label && logits.getDouble(i, c) >= target) better++;
-            if (better < k) hits++;
-        }
-        return hits;
-    }
-
-    private static INDArray oneHot(Feeder data, int[] idx) {
-        INDArray y = Nd4j.zeros(idx.length, data.numClasses());
-        for (int i = 0; i < idx.length; i++) y.putScalar(i, data.label(idx[i]), 1f);
-        return y;
-    }
-
-    /** The heads trainer's shuffle (same seed stream), so a fine-tuning run visits batches like a head run. */
-    static int[] permutation(int n, long seed) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) p[i] = i;
-        Random r = new Random(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int tmp = p[i];
-            p[i] = p[j];
-            p[j] = tmp;
-        }
-        return p;
     }
 
     private void saveCheckpoint(Path file, int epochsDone, Optimizer headOpt, Optimizer backboneOpt, List<EpochMetrics> history) throws IOException {
@@ -294,7 +253,7 @@ public final class FineTuner {
     private void writeMetrics(List<EpochMetrics> history) throws IOException {
         StringBuilder sb = new StringBuilder(EpochMetrics.CSV_HEADER).append('\n');
         for (EpochMetrics m : history) sb.append(m.csv()).append('\n');
-        writeAtomically(out.resolve(Trainer.METRICS), sb.toString());
+        AtomicFiles.writeString(out.resolve(Trainer.METRICS), sb.toString());
     }
 
     private void writeSummary(List<EpochMetrics> history, double seconds) throws IOException {
@@ -303,21 +262,7 @@ public final class FineTuner {
         if (!history.isEmpty()) s.set("final", JSON.valueToTree(history.get(history.size() - 1)));
         s.set("epochs", JSON.valueToTree(history));
         s.put("seconds_this_invocation", seconds);
-        writeAtomically(out.resolve(Trainer.SUMMARY), JSON.writeValueAsString(s));
-    }
-
-    private static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.writeString(out.resolve(Trainer.SUMMARY), JSON.writeValueAsString(s));
     }
 
     private static ProgressBar bar(String task, long max) {

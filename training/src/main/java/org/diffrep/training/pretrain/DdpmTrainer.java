@@ -210,25 +210,12 @@ public final class DdpmTrainer {
             long p = s * options.batch() + i;
             long epoch = p / size;
             if (epoch != permEpoch) {
-                perm = permutation(size, Seeds.mix(options.seed(), epoch, 2));
+                perm = Seeds.permutation(size, Seeds.mix(options.seed(), epoch, 2));
                 permEpoch = epoch;
             }
             out[i] = perm[(int) (p % size)];
         }
         return out;
-    }
-
-    static int[] permutation(int n, long seed) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) p[i] = i;
-        Random r = new Random(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int tmp = p[i];
-            p[i] = p[j];
-            p[j] = tmp;
-        }
-        return p;
     }
 
     static INDArray gaussian(Random r, long[] shape) {

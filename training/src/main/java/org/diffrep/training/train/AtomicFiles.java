@@ -31,4 +31,15 @@ public final class AtomicFiles {
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
         }
     }
+
+    /** Writes {@code text} (UTF-8) to a temporary file and publishes it as {@code target}. */
+    public static void writeString(Path target, String text) throws IOException {
+        Path tmp = tempFor(target);
+        try {
+            Files.writeString(tmp, text, java.nio.charset.StandardCharsets.UTF_8);
+            publish(tmp, target);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
 }

@@ -20,7 +20,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +27,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 
 /**
  * Trains a {@link ClassifierGraph}'s head: per epoch a seeded shuffle, forward + backward with
@@ -110,7 +108,7 @@ public final class Trainer {
         } else if (Files.isRegularFile(ckpt)) {
             throw new IllegalStateException(out + " already holds a checkpoint: pass --resume to continue it or choose another --out");
         }
-        writeAtomically(out.resolve(RUN), JSON.writeValueAsString(run));
+        AtomicFiles.writeString(out.resolve(RUN), JSON.writeValueAsString(run));
         createGradFunctionQuietly(graph.sameDiff(), graph.trainableNames());
         long begin = System.nanoTime();
         for (int epoch = start; epoch < config.epochs(); epoch++) {
@@ -147,7 +145,7 @@ public final class Trainer {
 
     private double[] trainEpoch(int epoch, double lr, Optimizer opt) {
         int n = train.size();
-        int[] order = permutation(n, Seeds.mix(config.seed(), epoch, 7));
+        int[] order = Seeds.permutation(n, Seeds.mix(config.seed(), epoch, 7));
         int batches = (n + config.batchSize() - 1) / config.batchSize();
         List<String> outputs = new ArrayList<>(List.of(ClassifierGraph.LOSS, ClassifierGraph.LOGITS));
         for (Layers.BatchNorm bn : graph.batchNorms()) {
@@ -162,14 +160,14 @@ public final class Trainer {
             for (int b = 0; b < batches; b++) {
                 int[] idx = java.util.Arrays.copyOfRange(order, b * config.batchSize(), Math.min(n, (b + 1) * config.batchSize()));
                 Map<String, INDArray> ph = new HashMap<>(train.inputs(idx, epoch));
-                ph.put(ClassifierGraph.LABELS, oneHot(train, idx));
+                ph.put(ClassifierGraph.LABELS, Scoring.oneHot(train, idx));
                 if (!graph.batchNorms().isEmpty()) ph.put(ClassifierGraph.BN_TRAIN, Nd4j.ones(1));
                 OutAndGrad r = graph.sameDiff().calculateGradientsAndOutputs(ph, outputs, graph.trainableNames());
                 opt.apply(params, r.getGradients(), lr);
                 updateRunningStats(r.getOutputs(), ph);
                 double loss = r.getOutputs().get(ClassifierGraph.LOSS).getDouble(0);
                 lossSum += loss * idx.length;
-                correct += topK(r.getOutputs().get(ClassifierGraph.LOGITS), train, idx, 1);
+                correct += Scoring.topKHits(r.getOutputs().get(ClassifierGraph.LOGITS), train, idx, 1);
                 if (bar != null) {
                     bar.step();
                     bar.setExtraMessage(" loss " + fmt(loss));
@@ -204,9 +202,9 @@ public final class Trainer {
                 Map<String, INDArray> ph = new HashMap<>(data.inputs(idx, Feeder.EVAL));
                 if (!graph.batchNorms().isEmpty()) ph.put(ClassifierGraph.BN_TRAIN, Nd4j.zeros(1));
                 INDArray logits = graph.sameDiff().output(ph, ClassifierGraph.LOGITS).get(ClassifierGraph.LOGITS);
-                lossSum += crossEntropySum(logits, data, idx);
-                top1 += topK(logits, data, idx, 1);
-                top5 += topK(logits, data, idx, 5);
+                lossSum += Scoring.crossEntropySum(logits, data, idx);
+                top1 += Scoring.topKHits(logits, data, idx, 1);
+                top5 += Scoring.topKHits(logits, data, idx, 5);
                 if (bar != null) bar.step();
             }
         }
@@ -214,53 +212,6 @@ public final class Trainer {
     }
 
     public record Evaluation(double loss, double top1, double top5, int count) {}
-
-    static long topK(INDArray logits, Feeder data, int[] idx, int k) {
-        long hits = 0;
-        long classes = logits.size(1);
-        for (int i = 0; i < idx.length; i++) {
-            int label = data.label(idx[i]);
-            double target = logits.getDouble(i, label);
-            int better = 0;
-            for (int c = 0; c < classes; c++) {
-                double v = logits.getDouble(i, c);
-                // ties count against the label, so a constant output is never "correct"
-                if (c != label && v >= target) better++;
-            }
-            if (better < k) hits++;
-        }
-        return hits;
-    }
-
-    private static double crossEntropySum(INDArray logits, Feeder data, int[] idx) {
-        double sum = 0;
-        for (int i = 0; i < idx.length; i++) {
-            INDArray row = logits.getRow(i);
-            double max = row.maxNumber().doubleValue();
-            double lse = max + Math.log(org.nd4j.linalg.ops.transforms.Transforms.exp(row.sub(max), false).sumNumber().doubleValue());
-            sum += lse - row.getDouble(data.label(idx[i]));
-        }
-        return sum;
-    }
-
-    private static INDArray oneHot(Feeder data, int[] idx) {
-        INDArray y = Nd4j.zeros(idx.length, data.numClasses());
-        for (int i = 0; i < idx.length; i++) y.putScalar(i, data.label(idx[i]), 1f);
-        return y;
-    }
-
-    static int[] permutation(int n, long seed) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) p[i] = i;
-        Random r = new Random(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int tmp = p[i];
-            p[i] = p[j];
-            p[j] = tmp;
-        }
-        return p;
-    }
 
     private void saveCheckpoint(Path file, int epochsDone, Optimizer opt, List<EpochMetrics> history) throws IOException {
         ObjectNode state = JSON.createObjectNode();
@@ -321,7 +272,7 @@ public final class Trainer {
     private void writeMetrics(List<EpochMetrics> history) throws IOException {
         StringBuilder sb = new StringBuilder(EpochMetrics.CSV_HEADER).append('\n');
         for (EpochMetrics m : history) sb.append(m.csv()).append('\n');
-        writeAtomically(out.resolve(METRICS), sb.toString());
+        AtomicFiles.writeString(out.resolve(METRICS), sb.toString());
     }
 
     private void writeSummary(List<EpochMetrics> history, double seconds) throws IOException {
@@ -331,17 +282,7 @@ public final class Trainer {
         if (!history.isEmpty()) s.set("final", JSON.valueToTree(history.get(history.size() - 1)));
         s.set("epochs", JSON.valueToTree(history));
         s.put("seconds_this_invocation", seconds);
-        writeAtomically(out.resolve(SUMMARY), JSON.writeValueAsString(s));
-    }
-
-    static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = AtomicFiles.tempFor(file);
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            AtomicFiles.publish(tmp, file);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.writeString(out.resolve(SUMMARY), JSON.writeValueAsString(s));
     }
 
     private ProgressBar bar(String task, long max) {

@@ -1,0 +1,61 @@
+package org.diffrep.training.cli;
+
+import org.diffrep.training.train.TrainConfig;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/**
+ * Options of a training run shared by {@code train} and {@code finetune}: epochs, optimizer and
+ * StepLR schedule, seed, run directory, resume and progress. The learning rate and batch are the
+ * commands' own (their defaults differ by head and by what trains).
+ */
+public final class ScheduleOptions {
+
+    @Option(names = "--epochs", defaultValue = "28", description = "Epochs (default ${DEFAULT-VALUE}).")
+    public int epochs;
+
+    @Option(names = "--eval-batch", description = "Evaluation batch (default: the training batch).")
+    public Integer evalBatch;
+
+    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd (the official code) or adam (the paper's text) (default ${DEFAULT-VALUE}).")
+    public String optimizer;
+
+    @Option(names = "--momentum", defaultValue = "0", description = "SGD momentum (default ${DEFAULT-VALUE}).")
+    public double momentum;
+
+    @Option(names = "--weight-decay", defaultValue = "0", description = "L2 weight decay (default ${DEFAULT-VALUE}).")
+    public double weightDecay;
+
+    @Option(names = "--lr-step", defaultValue = "7", description = "Epochs between lr decays (default ${DEFAULT-VALUE}).")
+    public int lrStep;
+
+    @Option(names = "--lr-gamma", defaultValue = "0.1", description = "lr decay factor (default ${DEFAULT-VALUE}).")
+    public double lrGamma;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of shuffling, noise and transform draws (default ${DEFAULT-VALUE}).")
+    public long seed;
+
+    @Option(names = "--out", description = "Run directory (default runs/<head>-<dataset>).")
+    public Path out;
+
+    @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint.")
+    public boolean resume;
+
+    @Option(names = "--no-progress", description = "No progress bars.")
+    public boolean noProgress;
+
+    public boolean adam() {
+        return optimizer.equalsIgnoreCase("adam");
+    }
+
+    public TrainConfig config(double lr, int batch) {
+        return new TrainConfig(epochs, batch, lr, optimizer, momentum, weightDecay, lrStep, lrGamma, seed,
+                evalBatch != null ? evalBatch : batch);
+    }
+
+    /** --out, or runs/&lt;name&gt;. */
+    public Path runDirectory(String name) {
+        return out != null ? out : Path.of("runs", name);
+    }
+}
