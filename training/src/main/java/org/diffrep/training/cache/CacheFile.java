@@ -115,6 +115,10 @@ public final class CacheFile implements AutoCloseable {
         }
     }
 
+    private record Verified(Path file, long size, long modifiedMillis, long crc) {}
+
+    private static final java.util.Set<Verified> VERIFIED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /** Opens and fully verifies a cache file written for {@code key}. */
     public static CacheFile open(Path file, CacheKey key) throws InvalidCacheException, IOException {
         if (!Files.isRegularFile(file)) throw new InvalidCacheException("missing");
@@ -154,7 +158,13 @@ public final class CacheFile implements AutoCloseable {
             byte[] end = new byte[8];
             trailer.get(end);
             if (!Arrays.equals(end, END)) throw new InvalidCacheException("missing end marker");
-            if (crc(ch, 8, size - 16) != storedCrc) throw new InvalidCacheException("checksum mismatch (corrupt)");
+            // the full-file CRC runs once per file version and process: re-opening a file already
+            // verified (same path, size, modification time and CRC) skips the pass over the data
+            Verified stamp = new Verified(file.toAbsolutePath(), size, Files.getLastModifiedTime(file).toMillis(), storedCrc);
+            if (!VERIFIED.contains(stamp)) {
+                if (crc(ch, 8, size - 16) != storedCrc) throw new InvalidCacheException("checksum mismatch (corrupt)");
+                VERIFIED.add(stamp);
+            }
             CacheFile f = new CacheFile(ch, count, draws, channels, side, dataStart, ids, labels);
             ch = null;
             return f;

@@ -12,6 +12,7 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
 
@@ -73,6 +74,9 @@ class FeatureCacheTest {
             raf.seek(size - 40);
             raf.write(b ^ 0x5A);
         }
+        // another program changing the file moves its modification time (a file verified in this
+        // process is re-checked only when its size or modification time changed)
+        Files.setLastModifiedTime(file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 2000));
         assertRebuilt(cache, ex, expected);
 
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
