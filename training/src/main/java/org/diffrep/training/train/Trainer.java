@@ -119,7 +119,9 @@ public final class Trainer {
             EpochMetrics m = new EpochMetrics(epoch + 1, lr, trainStats[0], trainStats[1], ev.loss(), ev.top1(), ev.top5(),
                     (System.nanoTime() - t0) / 1e9);
             history.add(m);
-            log.info("epoch {}/{}: lr {} train loss {} top-1 {} | eval loss {} top-1 {} top-5 {} ({} s)", m.epoch(), config.epochs(),
+            // embedded runs (demo, sweep: no progress bar) keep their epochs out of the console
+            org.slf4j.event.Level level = progress ? org.slf4j.event.Level.INFO : org.slf4j.event.Level.DEBUG;
+            log.atLevel(level).log("epoch {}/{}: lr {} train loss {} top-1 {} | eval loss {} top-1 {} top-5 {} ({} s)", m.epoch(), config.epochs(),
                     fmt(lr), fmt(m.trainLoss()), fmt(m.trainTop1()), fmt(m.evalLoss()), fmt(m.evalTop1()), fmt(m.evalTop5()), fmt(m.seconds()));
             saveCheckpoint(ckpt, epoch + 1, opt, history);
             writeMetrics(history);
