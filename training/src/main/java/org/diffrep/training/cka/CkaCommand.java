@@ -1,5 +1,6 @@
 package org.diffrep.training.cka;
 
+import org.diffrep.training.train.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -131,7 +132,7 @@ public final class CkaCommand implements Callable<Integer> {
         json.set("labels", mapper.valueToTree(labels));
         json.set("cka", mapper.valueToTree(cka));
         json.put("seconds", seconds);
-        Files.writeString(dir.resolve("cka.json"), mapper.writeValueAsString(json));
+        AtomicFiles.writeString(dir.resolve("cka.json"), mapper.writeValueAsString(json));
         PrintWriter pw = spec.commandLine().getOut();
         pw.printf(Locale.ROOT, "linear CKA (%s) of %d representations on %s in %.1f s; wrote %s/cka.csv, cka.png, cka.json%n", est,
                 labels.size(), eval.describe(), seconds, dir.toAbsolutePath());
@@ -148,7 +149,7 @@ public final class CkaCommand implements Callable<Integer> {
             for (double v : m[i]) sb.append(',').append(String.format(Locale.ROOT, "%.6f", v));
             sb.append('\n');
         }
-        Files.writeString(file, sb.toString());
+        AtomicFiles.writeString(file, sb.toString());
     }
 
     static void writeHeatmap(Path file, List<String> labels, double[][] m, String title) throws IOException {

@@ -1,5 +1,6 @@
 package org.diffrep.training.cli;
 
+import org.diffrep.training.train.AtomicFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -14,7 +15,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -74,7 +74,7 @@ public final class EvalCommand implements Callable<Integer> {
             result.put("top5", ev.top5());
             result.put("loss", ev.loss());
             result.put("epochs_trained", json.readTree(saved.json()).get("epochs_done").asInt());
-            Files.writeString(run.resolve("eval.json"), json.writeValueAsString(result));
+            AtomicFiles.writeString(run.resolve("eval.json"), json.writeValueAsString(result));
             PrintWriter out = spec.commandLine().getOut();
             out.printf("%s on %s: top-1 %.4f top-5 %.4f loss %.4f (%d images)%n", head.kind(), a.evalImages.describe(), ev.top1(), ev.top5(),
                     ev.loss(), ev.count());

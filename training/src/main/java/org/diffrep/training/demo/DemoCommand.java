@@ -1,5 +1,6 @@
 package org.diffrep.training.demo;
 
+import org.diffrep.training.train.AtomicFiles;
 import org.diffrep.training.cache.LazyBackbone;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -84,9 +85,9 @@ public final class DemoCommand implements Callable<Integer> {
     double l2;
     @Option(names = "--probe-iterations", defaultValue = "100", description = "linear probes: L-BFGS iterations (default: ${DEFAULT-VALUE})")
     int probeIterations;
-    @Option(names = "--attention-epochs", defaultValue = "15", description = "Attention-head epochs (default: ${DEFAULT-VALUE})")
+    @Option(names = "--attention-epochs", defaultValue = "40", description = "Attention-head epochs (default: ${DEFAULT-VALUE})")
     int attentionEpochs;
-    @Option(names = "--attention-lr", defaultValue = "1e-3", description = "Adam learning rate of the Attention head, x0.1 after 2/3 of the epochs (default: ${DEFAULT-VALUE})")
+    @Option(names = "--attention-lr", defaultValue = "2e-3", description = "Adam learning rate of the Attention head, x0.1 after 2/3 of the epochs (default: ${DEFAULT-VALUE})")
     double attentionLr;
     @Option(names = "--attention-weight-decay", defaultValue = "1e-4", description = "Attention head: L2 weight decay (default: ${DEFAULT-VALUE})")
     double attentionWeightDecay;
@@ -94,16 +95,18 @@ public final class DemoCommand implements Callable<Integer> {
     int attentionTokens;
     @Option(names = "--attention-dim", defaultValue = "64", description = "Attention head: token width (default: ${DEFAULT-VALUE})")
     int attentionDim;
-    @Option(names = "--attention-draws", defaultValue = "4", description = "Attention head: cached noise draws per training image, one per epoch (default: ${DEFAULT-VALUE})")
+    @Option(names = "--attention-depth", defaultValue = "1", description = "Attention head: transformer blocks (default: ${DEFAULT-VALUE})")
+    int attentionDepth;
+    @Option(names = "--attention-draws", defaultValue = "4", description = "Attention head: cached draws of noise and random flip per training image, one per epoch (default: ${DEFAULT-VALUE})")
     int attentionDraws;
-    @Option(names = "--batch", defaultValue = "256", description = "Attention-head training batch (default: ${DEFAULT-VALUE})")
+    @Option(names = "--batch", defaultValue = "64", description = "Attention-head training batch (default: ${DEFAULT-VALUE})")
     int batch;
     @Option(names = "--extract-batch", defaultValue = "100", description = "images per U-Net forward (default: ${DEFAULT-VALUE})")
     int extractBatch;
     @Option(names = "--seed", defaultValue = "0", description = "subsets, noise and head initialisation (default: ${DEFAULT-VALUE})")
     long seed;
-    @Option(names = "--no-progress", negatable = true, defaultValue = "true", fallbackValue = "true", description = "progress bars")
-    boolean progress;
+    @Option(names = "--no-progress", description = "no progress bars")
+    boolean noProgress;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -119,14 +122,17 @@ public final class DemoCommand implements Callable<Integer> {
         ImageDataset ds = DatasetRegistry.open("fashion-mnist", root);
         FashionMnistImages trainAll = FashionMnistImages.of(ds, "train", false);
         FashionMnistImages testAll = FashionMnistImages.of(ds, "test", false);
-        FashionMnistImages train = full ? trainAll : trainAll.subset(subset(trainAll.size(), trainSize, seed));
+        int[] trainPositions = full ? IntStream.range(0, trainAll.size()).toArray() : subset(trainAll.size(), trainSize, seed);
+        FashionMnistImages train = trainAll.subset(trainPositions);
+        // the Attention head trains on random horizontal flips (the paper's training transform) of the same images
+        FashionMnistImages trainFlipped = FashionMnistImages.of(ds, "train", true).subset(trainPositions);
         FashionMnistImages test = full ? testAll : testAll.subset(subset(testAll.size(), testSize, seed + 1));
 
         AdmUNet net = AdmUNet.builder(cfg).setWeights(Checkpoints.read(modelFile)).build();
         List<Integer> bs = blocks != null ? List.copyOf(blocks)
                 : IntStream.rangeClosed(1, net.layout().numBlocks()).boxed().collect(Collectors.toList());
         Files.createDirectories(out);
-        FeatureCache cache = new FeatureCache(cacheDir != null ? cacheDir : out.resolve("cache")).optProgress(progress);
+        FeatureCache cache = new FeatureCache(cacheDir != null ? cacheDir : out.resolve("cache")).optProgress(!noProgress);
         FeatureExtractor backbone = new BackboneExtractor(net, LazyBackbone.sha256(modelFile));
         System.err.printf(Locale.ROOT, "%s (%s), %s / %s; t %s x blocks %s%n", cfg.name(), modelFile, train.describe(),
                 test.describe(), timesteps, bs);
@@ -146,7 +152,7 @@ public final class DemoCommand implements Callable<Integer> {
                 double p1 = FeatureMatrix.probeTop1(linearProbe(), split[0], split[1], FeatureMatrix::spatialMean);
                 grid.add(new Cell(t, b, p2, p1));
                 done++;
-                if (progress) System.err.printf(Locale.ROOT, "probe %d/%d: t=%d block %d: 2x2 %.2f%%, global %.2f%%%n",
+                if (!noProgress) System.err.printf(Locale.ROOT, "probe %d/%d: t=%d block %d: 2x2 %.2f%%, global %.2f%%%n",
                         done, timesteps.size() * bs.size(), t, b, p2, p1);
             }
         }
@@ -158,8 +164,8 @@ public final class DemoCommand implements Callable<Integer> {
         double raw = FeatureMatrix.probeTop1(linearProbe(), pixelSplit[0], pixelSplit[1], FeatureMatrix::flat);
 
         HeadConfig attention = new HeadConfig(HeadKind.ATTENTION, List.of(best.t()), List.of(best.block()), null, null, null,
-                attentionDim, 4, 2.0, 1, attentionTokens, null, train.numClasses());
-        double att = attentionHead(cache, backbone, train, test, best.t(), best.block(), attention,
+                attentionDim, 4, 2.0, attentionDepth, attentionTokens, null, train.numClasses());
+        double att = attentionHead(cache, backbone, trainFlipped, test, best.t(), best.block(), attention,
                 runs.resolve("attention_t" + best.t() + "_b" + best.block()));
 
         double seconds = (System.nanoTime() - begin) / 1e9;
@@ -191,8 +197,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     /**
      * Trains the Attention head on one (t, block), block features average-pooled to
-     * attentionTokens² tokens; each training image has attentionDraws cached noise draws, one used
-     * per epoch, as the official code draws fresh noise every epoch. Returns the final test top-1 (%).
+     * attentionTokens² tokens; each training image has attentionDraws cached draws of noise and
+     * random flip, one used per epoch, as the official code draws fresh ones every epoch. Returns the
+     * final test top-1 (%).
      */
     private double attentionHead(FeatureCache cache, FeatureExtractor ex, FashionMnistImages train, FashionMnistImages test,
                                  int t, int block, HeadConfig head, Path dir) throws IOException {
@@ -205,7 +212,7 @@ public final class DemoCommand implements Callable<Integer> {
             TrainConfig tc = new TrainConfig(attentionEpochs, batch, attentionLr, "adam", 0, attentionWeightDecay,
                     Math.max(1, attentionEpochs * 2 / 3), 0.1, seed, 500);
             ObjectNode run = JSON.createObjectNode().put("demo", "fashion-mnist").put("t", t).put("block", block);
-            List<EpochMetrics> h = new Trainer(graph, tr, te, tc, dir, run).optProgress(progress).run(false);
+            List<EpochMetrics> h = new Trainer(graph, tr, te, tc, dir, run).optProgress(!noProgress).run(false);
             return 100 * h.get(h.size() - 1).evalTop1();
         }
     }
@@ -273,7 +280,7 @@ public final class DemoCommand implements Callable<Integer> {
                 + " loss = mean cross-entropy + %s * ||W||^2, full-batch L-BFGS, at most %d iterations; the same for raw pixels", l2, probeIterations));
         c.set("attention_head", JSON.valueToTree(attention));
         c.put("attention_input", String.format(Locale.ROOT, "block features average-pooled to %dx%d tokens, not standardised"
-                + " (the head has a LayerNorm); %d noise draws per training image, one per epoch", attentionTokens, attentionTokens, attentionDraws));
+                + " (the head has a LayerNorm); %d draws of noise and random horizontal flip per training image, one per epoch", attentionTokens, attentionTokens, attentionDraws));
         c.put("attention_training", String.format(Locale.ROOT, "Adam lr %s (x0.1 after %d epochs), L2 %s, batch %d, %d epochs;"
                 + " top-1 of the last epoch", attentionLr, Math.max(1, attentionEpochs * 2 / 3), attentionWeightDecay, batch, attentionEpochs));
         c.put("selection", "the best cell is picked on the test subset (optimistic by a fraction of a point)");
@@ -293,7 +300,7 @@ public final class DemoCommand implements Callable<Integer> {
         r.putObject("attention").put("t", best.t()).put("block", best.block()).put("top1", round(att));
         r.put("gain_over_raw_pixel", round(best.top1() - raw));
         r.put("seconds", Math.round(seconds));
-        JSON.writeValue(out.resolve("results.json").toFile(), r);
+        AtomicFiles.writeString(out.resolve("results.json"), JSON.writeValueAsString(r));
     }
 
     private static double round(double pct) {

@@ -1,5 +1,6 @@
 package org.diffrep.training.knn;
 
+import org.diffrep.training.train.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -123,7 +124,7 @@ public final class KnnCommand implements Callable<Integer> {
         }
         Path file = out != null ? out : Path.of("runs", "knn-" + features.dataset + ".json");
         if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
-        Files.writeString(file, mapper.writeValueAsString(result));
+        AtomicFiles.writeString(file, mapper.writeValueAsString(result));
         PrintWriter pw = spec.commandLine().getOut();
         if (json) {
             pw.println(mapper.writeValueAsString(result));

@@ -1,5 +1,6 @@
 package org.diffrep.training.pretrain;
 
+import org.diffrep.training.train.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -36,7 +37,7 @@ public final class LossLog {
             if (r.step() <= resumedStep) keep.add(format(r));
         }
         Files.createDirectories(file.toAbsolutePath().getParent());
-        Files.write(file, keep, StandardCharsets.UTF_8);
+        AtomicFiles.writeString(file, String.join("\n", keep) + "\n");
     }
 
     public void append(Row r) throws IOException {
