@@ -243,7 +243,7 @@ public final class Sweep {
             ObjectNode run = ResultsLog.JSON.createObjectNode();
             run.put("sweep", fingerprint());
             run.put("candidate", c.id());
-            List<EpochMetrics> history = new Trainer(graph, tr, ev, tc, out.resolve("runs").resolve(c.id()), run).optProgress(false).run(true);
+            List<EpochMetrics> history = new Trainer(graph, tr, ev, tc, out.resolve("runs").resolve(c.id()), run).optProgress(false).optEpochLog(false).run(true);
             EpochMetrics last = history.get(history.size() - 1);
             return new SweepResult(c, 100 * last.evalTop1(), 100 * last.evalTop5(), last.evalLoss(), last.trainLoss(), last.epoch(),
                     elapsed(start));

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.zip.CRC32;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 
 /**
  * One cached feature file: the features of one (t, block) for every image of a split and K draws.
@@ -115,13 +117,26 @@ public final class CacheFile implements AutoCloseable {
         }
     }
 
-    private record Verified(Path file, long size, long modifiedMillis, long crc) {}
+    /** What identifies one version of a file: change time (ctime) where the file system has one, as tools can reset mtime. */
+    private record Verified(Path file, Object fileKey, long size, FileTime modified, Object changed) {
+        static Verified of(Path file) throws IOException {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            Object ctime;
+            try {
+                ctime = Files.getAttribute(file, "unix:ctime");
+            } catch (UnsupportedOperationException | IllegalArgumentException e) {
+                ctime = null;
+            }
+            return new Verified(file.toAbsolutePath(), a.fileKey(), a.size(), a.lastModifiedTime(), ctime);
+        }
+    }
 
     private static final java.util.Set<Verified> VERIFIED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Opens and fully verifies a cache file written for {@code key}. */
     public static CacheFile open(Path file, CacheKey key) throws InvalidCacheException, IOException {
         if (!Files.isRegularFile(file)) throw new InvalidCacheException("missing");
+        Verified stamp = Verified.of(file);   // read before opening: a file renamed into place later gets a new stamp
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         try {
             long size = ch.size();
@@ -159,9 +174,8 @@ public final class CacheFile implements AutoCloseable {
             trailer.get(end);
             if (!Arrays.equals(end, END)) throw new InvalidCacheException("missing end marker");
             // the full-file CRC runs once per file version and process: re-opening a file already
-            // verified (same path, size, modification time and CRC) skips the pass over the data
-            Verified stamp = new Verified(file.toAbsolutePath(), size, Files.getLastModifiedTime(file).toMillis(), storedCrc);
-            if (!VERIFIED.contains(stamp)) {
+            // verified (same inode, size, modification and change times) skips the pass over the data
+            if (stamp.size() != size || !VERIFIED.contains(stamp)) {
                 if (crc(ch, 8, size - 16) != storedCrc) throw new InvalidCacheException("checksum mismatch (corrupt)");
                 VERIFIED.add(stamp);
             }

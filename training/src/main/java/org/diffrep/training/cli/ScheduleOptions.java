@@ -36,7 +36,7 @@ public final class ScheduleOptions {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of shuffling, noise and transform draws (default ${DEFAULT-VALUE}).")
     public long seed;
 
-    @Option(names = "--out", description = "Run directory (default runs/<head>-<dataset>).")
+    @Option(names = "--out", description = "Run directory (default: train runs/<head>-<dataset>, finetune runs/finetune-<head>-<dataset>).")
     public Path out;
 
     @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint.")

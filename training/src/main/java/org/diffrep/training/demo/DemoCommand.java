@@ -212,7 +212,7 @@ public final class DemoCommand implements Callable<Integer> {
             TrainConfig tc = new TrainConfig(attentionEpochs, batch, attentionLr, "adam", 0, attentionWeightDecay,
                     Math.max(1, attentionEpochs * 2 / 3), 0.1, seed, 500);
             ObjectNode run = JSON.createObjectNode().put("demo", "fashion-mnist").put("t", t).put("block", block);
-            List<EpochMetrics> h = new Trainer(graph, tr, te, tc, dir, run).optProgress(!noProgress).run(false);
+            List<EpochMetrics> h = new Trainer(graph, tr, te, tc, dir, run).optProgress(!noProgress).optEpochLog(false).run(false);
             return 100 * h.get(h.size() - 1).evalTop1();
         }
     }

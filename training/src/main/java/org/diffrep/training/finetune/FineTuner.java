@@ -123,9 +123,7 @@ public final class FineTuner {
             double[] ev = evaluate(graph, eval, config.evalBatch(), progress);
             EpochMetrics m = new EpochMetrics(epoch + 1, lr, stats[0], stats[1], ev[0], ev[1], ev[2], (System.nanoTime() - t0) / 1e9);
             history.add(m);
-            // embedded runs (demo, sweep: no progress bar) keep their epochs out of the console
-            org.slf4j.event.Level level = progress ? org.slf4j.event.Level.INFO : org.slf4j.event.Level.DEBUG;
-            log.atLevel(level).log("epoch {}/{}: lr {} (backbone {}) train loss {} top-1 {} | eval loss {} top-1 {} top-5 {} ({} s)", m.epoch(),
+log.info("epoch {}/{}: lr {} (backbone {}) train loss {} top-1 {} | eval loss {} top-1 {} top-5 {} ({} s)", m.epoch(),
                     config.epochs(), fmt(lr), fmt(lr * backboneLr / config.lr()), fmt(m.trainLoss()), fmt(m.trainTop1()),
                     fmt(m.evalLoss()), fmt(m.evalTop1()), fmt(m.evalTop5()), fmt(m.seconds()));
             saveCheckpoint(ckpt, epoch + 1, headOpt, backboneOpt, history);

@@ -132,10 +132,15 @@ public final class LogisticRegression {
                 nextLoss = f.evaluate(next, nextGrad);
                 if (nextLoss <= loss + 1e-4 * step * slope) break;
                 step *= 0.5;
-                if (step < 1e-12) {    // no decrease possible at double precision: converged
+                if (step < 1e-12) break;
+            }
+            if (step < 1e-12) {
+                if (history.isEmpty()) {   // not even steepest descent decreases the loss: converged
                     finalLoss = loss;
                     return w;
                 }
+                history.clear();           // a stale curvature model: retry from steepest descent
+                continue;
             }
             INDArray s = next.sub(w);
             INDArray y = nextGrad.sub(grad);

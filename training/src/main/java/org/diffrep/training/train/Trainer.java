@@ -52,6 +52,7 @@ public final class Trainer {
     private final Path out;
     private final ObjectNode run;
     private boolean progress = true;
+    private boolean epochLog = true;
     private EpochListener listener = m -> { };
 
     /** Called after each epoch's checkpoint is on disk. */
@@ -80,6 +81,12 @@ public final class Trainer {
         this.run.put("eval_data", eval.describe());
         this.run.put("input", graph.input().name().toLowerCase(java.util.Locale.ROOT));
         this.run.put("trainable_parameters", graph.parameterCount().total());
+    }
+
+    /** Log each epoch's metrics at INFO (default) or, for runs embedded in a larger command (demo, sweep), at DEBUG. */
+    public Trainer optEpochLog(boolean info) {
+        this.epochLog = info;
+        return this;
     }
 
     public Trainer optProgress(boolean show) {
@@ -119,9 +126,7 @@ public final class Trainer {
             EpochMetrics m = new EpochMetrics(epoch + 1, lr, trainStats[0], trainStats[1], ev.loss(), ev.top1(), ev.top5(),
                     (System.nanoTime() - t0) / 1e9);
             history.add(m);
-            // embedded runs (demo, sweep: no progress bar) keep their epochs out of the console
-            org.slf4j.event.Level level = progress ? org.slf4j.event.Level.INFO : org.slf4j.event.Level.DEBUG;
-            log.atLevel(level).log("epoch {}/{}: lr {} train loss {} top-1 {} | eval loss {} top-1 {} top-5 {} ({} s)", m.epoch(), config.epochs(),
+            log.atLevel(epochLog ? org.slf4j.event.Level.INFO : org.slf4j.event.Level.DEBUG).log("epoch {}/{}: lr {} train loss {} top-1 {} | eval loss {} top-1 {} top-5 {} ({} s)", m.epoch(), config.epochs(),
                     fmt(lr), fmt(m.trainLoss()), fmt(m.trainTop1()), fmt(m.evalLoss()), fmt(m.evalTop1()), fmt(m.evalTop5()), fmt(m.seconds()));
             saveCheckpoint(ckpt, epoch + 1, opt, history);
             writeMetrics(history);

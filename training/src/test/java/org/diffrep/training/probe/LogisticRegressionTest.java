@@ -15,9 +15,15 @@ class LogisticRegressionTest {
 
     /** Gaussian blobs around random class centres; {@code spread} controls the overlap. */
     private static Object[] blobs(int n, int d, int k, double spread, long seed) {
-        Random r = new Random(seed);
+        return blobs(n, d, k, spread, seed, seed);
+    }
+
+    /** Centres drawn with {@code centreSeed}, points around them with {@code noiseSeed}. */
+    private static Object[] blobs(int n, int d, int k, double spread, long centreSeed, long noiseSeed) {
+        Random c0 = new Random(centreSeed);
         double[][] centres = new double[k][d];
-        for (double[] c : centres) for (int j = 0; j < d; j++) c[j] = r.nextGaussian() * 3;
+        for (double[] c : centres) for (int j = 0; j < d; j++) c[j] = c0.nextGaussian() * 3;
+        Random r = new Random(noiseSeed);
         double[][] x = new double[n][d];
         int[] y = new int[n];
         for (int i = 0; i < n; i++) {
@@ -77,7 +83,7 @@ class LogisticRegressionTest {
         Object[] train = blobs(200, 10, 5, 0.3, 3);
         LogisticRegression probe = LogisticRegression.standard().fit((INDArray) train[0], (int[]) train[1], 5);
         assertThat(probe.accuracy((INDArray) train[0], (int[]) train[1])).isEqualTo(1.0);
-        Object[] test = blobs(100, 10, 5, 0.3, 3);   // same centres (same seed), same distribution
+        Object[] test = blobs(100, 10, 5, 0.3, 3, 4);   // same centres, new points
         assertThat(probe.accuracy((INDArray) test[0], (int[]) test[1])).isEqualTo(1.0);
     }
 
