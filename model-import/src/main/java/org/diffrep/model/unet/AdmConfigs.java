@@ -22,7 +22,7 @@ public final class AdmConfigs {
         // the adm-tiny fixture: same 37-block tree as adm-256-uncond at 32 channels and 64 px
         register(new AdmConfig("adm-tiny", 64, 3, 32, 6, 2, List.of(8, 4, 2),
                 List.of(1.0, 1.0, 1.0, 1.0, 1.0, 1.0), 1, 8, -1, true, true, true, false, 32, 1e-5));
-        register(new AdmConfig("adm-fmnist", 32, 1, 16, 1, 1, List.of(16, 8), List.of(1.0, 2.0, 2.0), 4, 32, -1, true, true, true, false, 8, 1e-5));
+        register(new AdmConfig("adm-fmnist", 32, 1, 32, 1, 2, List.of(16, 8), List.of(1.0, 2.0, 2.0), 4, 32, -1, true, true, true, false, 32, 1e-5));
     }
 
     public static void register(AdmConfig config) {

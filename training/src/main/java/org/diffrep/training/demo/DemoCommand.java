@@ -55,7 +55,7 @@ import java.util.stream.IntStream;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Diffusion features vs raw pixels on Fashion-MNIST, with the shipped adm-fmnist model and data.",
-                "Extracts block features for every (t, block) of the grid on a seeded subset (default 1,000 train / 500 test"
+                "Extracts block features for every (t, block) of the grid on a seeded subset (default 1,000 train / 1,000 test"
                 + " images; --full for all 70,000), fits a linear probe per cell (2x2 average pooled and global average pooled,"
                 + " features standardised, logistic regression by L-BFGS), the Attention head at the best cell, and the same linear probe on raw pixels.",
                 "Prints a table and writes results.json, heatmap.png (2x2) and heatmap-global.png into --out."})
@@ -73,7 +73,7 @@ public final class DemoCommand implements Callable<Integer> {
     Path cacheDir;
     @Option(names = "--train-size", defaultValue = "1000", description = "training images, a seeded random subset (default: ${DEFAULT-VALUE})")
     int trainSize;
-    @Option(names = "--test-size", defaultValue = "500", description = "test images, a seeded random subset (default: ${DEFAULT-VALUE})")
+    @Option(names = "--test-size", defaultValue = "1000", description = "test images, a seeded random subset (default: ${DEFAULT-VALUE})")
     int testSize;
     @Option(names = "--full", description = "all 60,000 training and 10,000 test images (hours on a laptop CPU)")
     boolean full;
@@ -183,7 +183,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private LogisticRegression linearProbe() {
-        return new LogisticRegression(l2, probeIterations, 1e-6);
+        return new LogisticRegression(l2, probeIterations, 1e-5);
     }
 
     /** The evaluation features of one cached (t, block), train and test, in memory. */

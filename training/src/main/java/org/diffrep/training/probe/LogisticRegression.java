@@ -45,7 +45,7 @@ public final class LogisticRegression {
 
     /** The recipe of the reference probes: l2 1e-4, up to 100 L-BFGS iterations. */
     public static LogisticRegression standard() {
-        return new LogisticRegression(1e-4, 100, 1e-6);
+        return new LogisticRegression(1e-4, 100, 1e-5);
     }
 
     /**
@@ -183,14 +183,20 @@ public final class LogisticRegression {
         return q;
     }
 
-    /** Mean cross-entropy of softmax(X·W) against one-hot Y, plus l2·‖W without its bias row‖². */
+    /**
+     * Mean cross-entropy of softmax(X·W) against one-hot Y, plus l2·‖W without its bias row‖². The
+     * two products with X run in float32 (ND4J's float64 matmul takes a slow generic path, ~100×);
+     * everything else, and the optimiser's state, is float64.
+     */
     static final class Objective {
         private final INDArray design;
+        private final INDArray designT;
         private final INDArray onehot;
         private final double l2;
 
         Objective(INDArray design, INDArray onehot, double l2) {
-            this.design = design;
+            this.design = design.castTo(DataType.FLOAT).dup('c');
+            this.designT = this.design.transpose().dup('c');
             this.onehot = onehot;
             this.l2 = l2;
         }
@@ -198,14 +204,14 @@ public final class LogisticRegression {
         /** Returns the loss and writes its gradient with respect to w into {@code gradOut}. */
         double evaluate(INDArray w, INDArray gradOut) {
             int n = design.rows();
-            INDArray logits = design.mmul(w);
+            INDArray logits = design.mmul(w.castTo(DataType.FLOAT)).castTo(DataType.DOUBLE);
             INDArray shifted = logits.subColumnVector(logits.max(true, 1));
             INDArray logSumExp = Transforms.log(Transforms.exp(shifted, true).sum(true, 1), false);
             double crossEntropy = -shifted.mul(onehot).sumNumber().doubleValue() / n + logSumExp.sumNumber().doubleValue() / n;
             INDArray probs = Transforms.exp(shifted.subColumnVector(logSumExp), false);
             INDArray weightsOnly = w.get(NDArrayIndex.interval(0, w.rows() - 1), NDArrayIndex.all());
             double penalty = l2 * weightsOnly.mul(weightsOnly).sumNumber().doubleValue();
-            gradOut.assign(design.transpose().mmul(probs.subi(onehot)).divi(n));
+            gradOut.assign(designT.mmul(probs.subi(onehot).castTo(DataType.FLOAT)).castTo(DataType.DOUBLE).divi(n));
             gradOut.get(NDArrayIndex.interval(0, w.rows() - 1), NDArrayIndex.all()).addi(weightsOnly.mul(2 * l2));
             return crossEntropy + penalty;
         }

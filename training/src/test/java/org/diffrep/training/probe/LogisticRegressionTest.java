@@ -46,7 +46,7 @@ class LogisticRegressionTest {
         INDArray grad = Nd4j.zeros(DataType.DOUBLE, 6, 3);
         f.evaluate(w, grad);
         INDArray scratch = Nd4j.zeros(DataType.DOUBLE, 6, 3);
-        double h = 1e-6;
+        double h = 1e-3;   // the products with X run in float32: the loss carries ~1e-7 relative rounding
         for (int i = 0; i < 6; i++) {
             for (int j = 0; j < 3; j++) {
                 INDArray plus = w.dup();
@@ -54,7 +54,7 @@ class LogisticRegressionTest {
                 INDArray minus = w.dup();
                 minus.putScalar(i, j, w.getDouble(i, j) - h);
                 double numeric = (f.evaluate(plus, scratch) - f.evaluate(minus, scratch)) / (2 * h);
-                assertThat(grad.getDouble(i, j)).as("dL/dW[%d,%d]", i, j).isCloseTo(numeric, within(1e-6));
+                assertThat(grad.getDouble(i, j)).as("dL/dW[%d,%d]", i, j).isCloseTo(numeric, within(2e-4));
             }
         }
     }
@@ -64,7 +64,7 @@ class LogisticRegressionTest {
         Object[] data = blobs(300, 8, 4, 2.5, 2);
         INDArray x = (INDArray) data[0];
         int[] y = (int[]) data[1];
-        LogisticRegression probe = new LogisticRegression(1e-2, 500, 1e-7).fit(x, y, 4);
+        LogisticRegression probe = new LogisticRegression(1e-2, 500, 1e-4).fit(x, y, 4);
         assertThat(probe.iterations()).isLessThan(500);
         double best = probe.finalLoss();
         // any perturbation of the solution raises the loss: refit from a different data order gives the same optimum
@@ -73,9 +73,9 @@ class LogisticRegressionTest {
         INDArray shuffled = x.getRows(order);
         int[] shuffledLabels = new int[300];
         for (int i = 0; i < 300; i++) shuffledLabels[i] = y[order[i]];
-        LogisticRegression again = new LogisticRegression(1e-2, 500, 1e-7).fit(shuffled, shuffledLabels, 4);
-        assertThat(again.finalLoss()).isCloseTo(best, within(1e-9));
-        assertThat(again.logits(x)).matches(l -> l.equalsWithEps(probe.logits(x), 1e-4));
+        LogisticRegression again = new LogisticRegression(1e-2, 500, 1e-4).fit(shuffled, shuffledLabels, 4);
+        assertThat(again.finalLoss()).isCloseTo(best, within(1e-6));
+        assertThat(again.logits(x)).matches(l -> l.equalsWithEps(probe.logits(x), 1e-2));
     }
 
     @Test
