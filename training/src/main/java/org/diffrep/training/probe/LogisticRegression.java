@@ -3,7 +3,6 @@ package org.diffrep.training.probe;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.ArrayDeque;
@@ -58,15 +57,13 @@ public final class LogisticRegression {
         mean = x.mean(true, 0);
         std = Transforms.sqrt(x.var(false, 0).reshape(1, x.columns()), true).addi(1e-6);
         INDArray design = withBias(x.subRowVector(mean).diviRowVector(std));
-        INDArray onehot = Nd4j.zeros(DataType.DOUBLE, n, numClasses);
         for (int i = 0; i < n; i++) {
             if (labels[i] < 0 || labels[i] >= numClasses) {
                 throw new IllegalArgumentException("label " + labels[i] + " of sample " + i + " is outside [0, " + numClasses + ")");
             }
-            onehot.putScalar(i, labels[i], 1.0);
         }
-        Objective f = new Objective(design, onehot, l2);
-        weights = minimise(f, Nd4j.zeros(DataType.DOUBLE, design.columns(), numClasses));
+        Objective f = new Objective(design, labels, numClasses, l2);
+        weights = minimise(f, (int) design.columns(), numClasses);
         return this;
     }
 
@@ -106,47 +103,55 @@ public final class LogisticRegression {
     }
 
     private static INDArray withBias(INDArray x) {
-        return Nd4j.hstack(x, Nd4j.ones(DataType.DOUBLE, x.rows(), 1));
+        return Nd4j.hstack(x, Nd4j.ones(x.dataType(), x.rows(), 1));
     }
 
-    /** L-BFGS (two-loop recursion) with a backtracking Armijo line search; pairs with s·y ≤ 0 are skipped. */
-    private INDArray minimise(Objective f, INDArray w) {
-        Deque<INDArray[]> history = new ArrayDeque<>();   // {s, y, 1/(y·s)}, newest first
-        INDArray grad = Nd4j.zeros(DataType.DOUBLE, w.shape());
+    /**
+     * L-BFGS (two-loop recursion) with a backtracking Armijo line search; pairs with s·y ≤ 0 are
+     * skipped. The parameter vectors are plain arrays (a few thousand values): ND4J's per-op cost
+     * would dominate them.
+     */
+    private INDArray minimise(Objective f, int rows, int cols) {
+        int m = rows * cols;
+        Deque<double[][]> history = new ArrayDeque<>();   // {s, y, {1/(y·s)}}, newest first
+        double[] w = new double[m];
+        double[] grad = new double[m];
         double loss = f.evaluate(w, grad);
         iterations = 0;
-        while (iterations < maxIterations && grad.amaxNumber().doubleValue() > tolerance) {
-            INDArray direction = twoLoop(grad, history).negi();
-            double slope = direction.mul(grad).sumNumber().doubleValue();
+        while (iterations < maxIterations && maxAbs(grad) > tolerance) {
+            double[] direction = twoLoop(grad, history);
+            for (int i = 0; i < m; i++) direction[i] = -direction[i];
+            double slope = dot(direction, grad);
             if (slope >= 0) {          // not a descent direction: restart from steepest descent
                 history.clear();
-                direction = grad.neg();
-                slope = -grad.mul(grad).sumNumber().doubleValue();
+                for (int i = 0; i < m; i++) direction[i] = -grad[i];
+                slope = -dot(grad, grad);
             }
-            double step = history.isEmpty() ? Math.min(1.0, 1.0 / grad.norm2Number().doubleValue()) : 1.0;
-            INDArray nextGrad = Nd4j.zeros(DataType.DOUBLE, w.shape());
-            INDArray next;
+            double step = history.isEmpty() ? Math.min(1.0, 1.0 / Math.sqrt(dot(grad, grad))) : 1.0;
+            double[] next = new double[m];
+            double[] nextGrad = new double[m];
             double nextLoss;
             while (true) {
-                next = w.add(direction.mul(step));
+                for (int i = 0; i < m; i++) next[i] = w[i] + step * direction[i];
                 nextLoss = f.evaluate(next, nextGrad);
                 if (nextLoss <= loss + 1e-4 * step * slope) break;
                 step *= 0.5;
                 if (step < 1e-12) break;
             }
             if (step < 1e-12) {
-                if (history.isEmpty()) {   // not even steepest descent decreases the loss: converged
-                    finalLoss = loss;
-                    return w;
-                }
-                history.clear();           // a stale curvature model: retry from steepest descent
+                if (history.isEmpty()) break;   // not even steepest descent decreases the loss: converged
+                history.clear();                // a stale curvature model: retry from steepest descent
                 continue;
             }
-            INDArray s = next.sub(w);
-            INDArray y = nextGrad.sub(grad);
-            double ys = y.mul(s).sumNumber().doubleValue();
+            double[] sv = new double[m];
+            double[] yv = new double[m];
+            for (int i = 0; i < m; i++) {
+                sv[i] = next[i] - w[i];
+                yv[i] = nextGrad[i] - grad[i];
+            }
+            double ys = dot(yv, sv);
             if (ys > 1e-12) {
-                history.addFirst(new INDArray[] {s, y, Nd4j.scalar(1.0 / ys)});
+                history.addFirst(new double[][] {sv, yv, {1.0 / ys}});
                 if (history.size() > 10) history.removeLast();
             }
             w = next;
@@ -155,65 +160,102 @@ public final class LogisticRegression {
             iterations++;
         }
         finalLoss = loss;
-        return w;
+        return Nd4j.createFromArray(w).reshape(rows, cols);
     }
 
-    private static INDArray twoLoop(INDArray grad, Deque<INDArray[]> history) {
-        INDArray q = grad.dup();
+    private static double[] twoLoop(double[] grad, Deque<double[][]> history) {
+        double[] q = grad.clone();
         double[] alpha = new double[history.size()];
         int i = 0;
-        for (INDArray[] h : history) {
-            alpha[i] = h[2].getDouble(0) * h[0].mul(q).sumNumber().doubleValue();
-            q.subi(h[1].mul(alpha[i]));
+        for (double[][] h : history) {
+            alpha[i] = h[2][0] * dot(h[0], q);
+            axpy(-alpha[i], h[1], q);
             i++;
         }
         if (!history.isEmpty()) {
-            INDArray[] newest = history.peekFirst();
-            double gamma = 1.0 / (newest[2].getDouble(0) * newest[1].mul(newest[1]).sumNumber().doubleValue());
-            q.muli(gamma);
+            double[][] newest = history.peekFirst();
+            double gamma = 1.0 / (newest[2][0] * dot(newest[1], newest[1]));
+            for (int j = 0; j < q.length; j++) q[j] *= gamma;
         }
-        Iterator<INDArray[]> oldestFirst = history.descendingIterator();
+        Iterator<double[][]> oldestFirst = history.descendingIterator();
         i = history.size() - 1;
         while (oldestFirst.hasNext()) {
-            INDArray[] h = oldestFirst.next();
-            double beta = h[2].getDouble(0) * h[1].mul(q).sumNumber().doubleValue();
-            q.addi(h[0].mul(alpha[i] - beta));
+            double[][] h = oldestFirst.next();
+            double beta = h[2][0] * dot(h[1], q);
+            axpy(alpha[i] - beta, h[0], q);
             i--;
         }
         return q;
     }
 
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    private static void axpy(double a, double[] x, double[] y) {
+        for (int i = 0; i < x.length; i++) y[i] += a * x[i];
+    }
+
+    private static double maxAbs(double[] a) {
+        double m = 0;
+        for (double v : a) m = Math.max(m, Math.abs(v));
+        return m;
+    }
+
     /**
-     * Mean cross-entropy of softmax(X·W) against one-hot Y, plus l2·‖W without its bias row‖². The
-     * two products with X run in float32 (ND4J's float64 matmul takes a slow generic path, ~100×);
-     * everything else, and the optimiser's state, is float64.
+     * Mean cross-entropy of softmax(X·W) against the labels, plus l2·‖W without its bias row‖², for
+     * W as a row-major [d+1, k] array. The two products with X run in ND4J float32 (its float64
+     * matmul takes a slow generic path); the rest is plain float64 Java.
      */
     static final class Objective {
         private final INDArray design;
         private final INDArray designT;
-        private final INDArray onehot;
+        private final int[] labels;
+        private final int classes;
         private final double l2;
 
-        Objective(INDArray design, INDArray onehot, double l2) {
+        /** @param design [n, d+1] standardised features with a trailing column of ones */
+        Objective(INDArray design, int[] labels, int classes, double l2) {
             this.design = design.castTo(DataType.FLOAT).dup('c');
             this.designT = this.design.transpose().dup('c');
-            this.onehot = onehot;
+            this.labels = labels;
+            this.classes = classes;
             this.l2 = l2;
         }
 
-        /** Returns the loss and writes its gradient with respect to w into {@code gradOut}. */
-        double evaluate(INDArray w, INDArray gradOut) {
-            int n = design.rows();
-            INDArray logits = design.mmul(w.castTo(DataType.FLOAT)).castTo(DataType.DOUBLE);
-            INDArray shifted = logits.subColumnVector(logits.max(true, 1));
-            INDArray logSumExp = Transforms.log(Transforms.exp(shifted, true).sum(true, 1), false);
-            double crossEntropy = -shifted.mul(onehot).sumNumber().doubleValue() / n + logSumExp.sumNumber().doubleValue() / n;
-            INDArray probs = Transforms.exp(shifted.subColumnVector(logSumExp), false);
-            INDArray weightsOnly = w.get(NDArrayIndex.interval(0, w.rows() - 1), NDArrayIndex.all());
-            double penalty = l2 * weightsOnly.mul(weightsOnly).sumNumber().doubleValue();
-            gradOut.assign(designT.mmul(probs.subi(onehot).castTo(DataType.FLOAT)).castTo(DataType.DOUBLE).divi(n));
-            gradOut.get(NDArrayIndex.interval(0, w.rows() - 1), NDArrayIndex.all()).addi(weightsOnly.mul(2 * l2));
-            return crossEntropy + penalty;
+        /** Returns the loss at {@code w} and writes its gradient into {@code gradOut}. */
+        double evaluate(double[] w, double[] gradOut) {
+            int n = labels.length;
+            int rows = design.columns();
+            INDArray wf = Nd4j.createFromArray(w).reshape(rows, classes).castTo(DataType.FLOAT);
+            float[] logits = design.mmul(wf).data().asFloat();
+            float[] residual = new float[n * classes];
+            double crossEntropy = 0;
+            double[] p = new double[classes];
+            for (int i = 0; i < n; i++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int c = 0; c < classes; c++) max = Math.max(max, logits[i * classes + c]);
+                double sum = 0;
+                for (int c = 0; c < classes; c++) {
+                    p[c] = Math.exp(logits[i * classes + c] - max);
+                    sum += p[c];
+                }
+                crossEntropy += Math.log(sum) + max - logits[i * classes + labels[i]];
+                for (int c = 0; c < classes; c++) residual[i * classes + c] = (float) ((p[c] / sum - (c == labels[i] ? 1 : 0)) / n);
+            }
+            float[] g = designT.mmul(Nd4j.createFromArray(residual).reshape(n, classes)).data().asFloat();
+            double penalty = 0;
+            int weightsOnly = (rows - 1) * classes;   // the last row is the bias
+            for (int i = 0; i < g.length; i++) {
+                gradOut[i] = g[i];
+                if (i < weightsOnly) {
+                    penalty += w[i] * w[i];
+                    gradOut[i] += 2 * l2 * w[i];
+                }
+            }
+            return crossEntropy / n + l2 * penalty;
         }
     }
 }

@@ -39,23 +39,21 @@ class LogisticRegressionTest {
         INDArray x = ((INDArray) data[0]).castTo(DataType.DOUBLE);
         int[] y = (int[]) data[1];
         INDArray design = Nd4j.hstack(x, Nd4j.ones(DataType.DOUBLE, x.rows(), 1));
-        INDArray onehot = Nd4j.zeros(DataType.DOUBLE, 40, 3);
-        for (int i = 0; i < 40; i++) onehot.putScalar(i, y[i], 1);
-        LogisticRegression.Objective f = new LogisticRegression.Objective(design, onehot, 0.05);
-        INDArray w = Nd4j.rand(DataType.DOUBLE, 6, 3).subi(0.5).muli(0.2);
-        INDArray grad = Nd4j.zeros(DataType.DOUBLE, 6, 3);
+        LogisticRegression.Objective f = new LogisticRegression.Objective(design, y, 3, 0.05);
+        Random r = new Random(5);
+        double[] w = new double[6 * 3];
+        for (int i = 0; i < w.length; i++) w[i] = (r.nextDouble() - 0.5) * 0.2;
+        double[] grad = new double[w.length];
         f.evaluate(w, grad);
-        INDArray scratch = Nd4j.zeros(DataType.DOUBLE, 6, 3);
+        double[] scratch = new double[w.length];
         double h = 1e-3;   // the products with X run in float32: the loss carries ~1e-7 relative rounding
-        for (int i = 0; i < 6; i++) {
-            for (int j = 0; j < 3; j++) {
-                INDArray plus = w.dup();
-                plus.putScalar(i, j, w.getDouble(i, j) + h);
-                INDArray minus = w.dup();
-                minus.putScalar(i, j, w.getDouble(i, j) - h);
-                double numeric = (f.evaluate(plus, scratch) - f.evaluate(minus, scratch)) / (2 * h);
-                assertThat(grad.getDouble(i, j)).as("dL/dW[%d,%d]", i, j).isCloseTo(numeric, within(2e-4));
-            }
+        for (int i = 0; i < w.length; i++) {
+            double[] plus = w.clone();
+            plus[i] += h;
+            double[] minus = w.clone();
+            minus[i] -= h;
+            double numeric = (f.evaluate(plus, scratch) - f.evaluate(minus, scratch)) / (2 * h);
+            assertThat(grad[i]).as("dL/dW[%d]", i).isCloseTo(numeric, within(2e-4));
         }
     }
 
