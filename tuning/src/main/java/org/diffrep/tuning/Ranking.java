@@ -1,11 +1,11 @@
 package org.diffrep.tuning;
 
+import org.diffrep.training.train.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -37,9 +37,7 @@ public final class Ranking {
             sb.append(String.format(Locale.ROOT, "%d,%.2f,%.2f,%d,%d,%s,%s,%.4g,%d,%.4f,%.1f,%s%n", i + 1, r.score(), r.top5(), c.t(), c.block(),
                     c.pool(), c.head(), c.lr(), r.epochs(), r.evalLoss(), r.seconds(), c.id()));
         }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, sb);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        AtomicFiles.writeString(file, sb.toString());
     }
 
     /** The first {@code limit} rows as a fixed-width table. */

@@ -179,11 +179,15 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private FeatureCache.Request request(FashionMnistImages source, List<Integer> ts, List<Integer> bs, Pooling pooling) {
-        return new FeatureCache.Request(source, ts, bs, b -> pooling, seed, 1, extractBatch);
+        return request(source, ts, bs, pooling, 1);
+    }
+
+    private FeatureCache.Request request(FashionMnistImages source, List<Integer> ts, List<Integer> bs, Pooling pooling, int draws) {
+        return new FeatureCache.Request(source, ts, bs, b -> pooling, seed, draws, extractBatch);
     }
 
     private LogisticRegression linearProbe() {
-        return new LogisticRegression(l2, probeIterations, 1e-5);
+        return new LogisticRegression(l2, probeIterations, LogisticRegression.TOLERANCE);
     }
 
     /** The evaluation features of one cached (t, block), train and test, in memory. */
@@ -204,9 +208,7 @@ public final class DemoCommand implements Callable<Integer> {
     private double attentionHead(FeatureCache cache, FeatureExtractor ex, FashionMnistImages train, FashionMnistImages test,
                                  int t, int block, HeadConfig head, Path dir) throws IOException {
         Pooling tokens = Pooling.avg(attentionTokens);
-        FeatureCache.Request trainRequest = new FeatureCache.Request(train, List.of(t), List.of(block), b -> tokens, seed,
-                attentionDraws, extractBatch);
-        try (CachedSplit tr = cache.ensure(trainRequest, ex);
+        try (CachedSplit tr = cache.ensure(request(train, List.of(t), List.of(block), tokens, attentionDraws), ex);
              CachedSplit te = cache.ensure(request(test, List.of(t), List.of(block), tokens), ex)) {
             ClassifierGraph graph = ClassifierGraph.onFeatures(head, tr.shapes(), seed);
             TrainConfig tc = new TrainConfig(attentionEpochs, batch, attentionLr, "adam", 0, attentionWeightDecay,
