@@ -47,12 +47,16 @@ public final class HeadOptions {
             description = "DifFeed feedback blocks: bottleneck, all, windowed or a list of decoder blocks (default ${DEFAULT-VALUE}).")
     String feedback;
 
+    @Option(names = "--standardize", description = "Standardise every input feature with the training split's mean and standard deviation"
+            + " (measured at the start of training, saved with the head; needs cached features; not in the paper).")
+    boolean standardize;
+
     public HeadKind kind() {
         return HeadKind.parse(head);
     }
 
     public HeadConfig build(int numClasses) {
         return new HeadConfig(kind(), timesteps, blocks, pool, hidden, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap,
-                feedback, numClasses);
+                feedback, numClasses, standardize);
     }
 }

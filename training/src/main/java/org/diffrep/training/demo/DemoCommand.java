@@ -99,6 +99,9 @@ public final class DemoCommand implements Callable<Integer> {
     int attentionDepth;
     @Option(names = "--attention-draws", defaultValue = "4", description = "Attention head: cached draws of noise and random flip per training image, one per epoch (default: ${DEFAULT-VALUE})")
     int attentionDraws;
+    @Option(names = "--attention-standardize", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Attention head: standardise its input features with the training mean/std, as the linear probes do (default: ${DEFAULT-VALUE})")
+    boolean attentionStandardize;
     @Option(names = "--batch", defaultValue = "64", description = "Attention-head training batch (default: ${DEFAULT-VALUE})")
     int batch;
     @Option(names = "--extract-batch", defaultValue = "100", description = "images per U-Net forward (default: ${DEFAULT-VALUE})")
@@ -164,7 +167,7 @@ public final class DemoCommand implements Callable<Integer> {
         double raw = FeatureMatrix.probeTop1(linearProbe(), pixelSplit[0], pixelSplit[1], FeatureMatrix::flat);
 
         HeadConfig attention = new HeadConfig(HeadKind.ATTENTION, List.of(best.t()), List.of(best.block()), null, null, null,
-                attentionDim, 4, 2.0, attentionDepth, attentionTokens, null, train.numClasses());
+                attentionDim, 4, 2.0, attentionDepth, attentionTokens, null, train.numClasses(), attentionStandardize);
         double att = attentionHead(cache, backbone, trainFlipped, test, best.t(), best.block(), attention,
                 runs.resolve("attention_t" + best.t() + "_b" + best.block()));
 
@@ -281,8 +284,10 @@ public final class DemoCommand implements Callable<Integer> {
         c.put("linear_probe", String.format(Locale.ROOT, "features standardised with train mean/std, multinomial logistic regression,"
                 + " loss = mean cross-entropy + %s * ||W||^2, full-batch L-BFGS, at most %d iterations; the same for raw pixels", l2, probeIterations));
         c.set("attention_head", JSON.valueToTree(attention));
-        c.put("attention_input", String.format(Locale.ROOT, "block features average-pooled to %dx%d tokens, not standardised"
-                + " (the head has a LayerNorm); %d draws of noise and random horizontal flip per training image, one per epoch", attentionTokens, attentionTokens, attentionDraws));
+        c.put("attention_input", String.format(Locale.ROOT, "block features average-pooled to %dx%d tokens, %s; %d draws of noise"
+                + " and random horizontal flip per training image, one per epoch", attentionTokens, attentionTokens,
+                attentionStandardize ? "standardised per feature with the mean/std of the training features (first draw)" : "not standardised",
+                attentionDraws));
         c.put("attention_training", String.format(Locale.ROOT, "Adam lr %s (x0.1 after %d epochs), L2 %s, batch %d, %d epochs;"
                 + " top-1 of the last epoch", attentionLr, Math.max(1, attentionEpochs * 2 / 3), attentionWeightDecay, batch, attentionEpochs));
         c.put("selection", "the best cell is picked on the test subset (optimistic by a fraction of a point)");

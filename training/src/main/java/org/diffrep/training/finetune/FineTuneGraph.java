@@ -64,6 +64,7 @@ public final class FineTuneGraph {
      */
     public static FineTuneGraph build(HeadConfig head, AdmConfig config, Function<String, INDArray> weights, int frozenBlocks, long headSeed) {
         if (head.kind() == HeadKind.DIFFEED) throw new IllegalArgumentException("fine-tuning supports every head but diffeed");
+        if (head.standardize()) throw new IllegalArgumentException("--standardize needs cached features; fine-tuning runs the U-Net in its graph");
         UNetLayout layout = config.layout();
         int deepest = head.blocks().get(head.blocks().size() - 1);
         if (frozenBlocks < 0 || frozenBlocks >= deepest) {

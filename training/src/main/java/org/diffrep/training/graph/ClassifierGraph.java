@@ -75,6 +75,7 @@ public final class ClassifierGraph {
      * @param seed    head initialisation seed
      */
     public static ClassifierGraph onBackbone(HeadConfig head, AdmConfig config, Function<String, INDArray> weights, long seed) {
+        if (head.standardize()) throw new IllegalArgumentException("standardised inputs need cached features: the head reads the U-Net in its graph");
         UNetLayout layout = config.layout();
         head.blocks().forEach(layout::block);
         SameDiff sd = newGraph();
@@ -114,6 +115,7 @@ public final class ClassifierGraph {
         SameDiff sd = newGraph();
         HeadParams p = HeadParams.initialised(sd, seed);
         List<FeatureInput> inputs = placeholders(sd, head, shapes);
+        if (head.standardize()) inputs = inputs.stream().map(in -> standardized(p, in)).toList();
         finish(sd, head, p, inputs);
         return new ClassifierGraph(sd, head, Input.FEATURES, p, List.of(), shapes, -1);
     }
@@ -154,6 +156,21 @@ public final class ClassifierGraph {
                     sd.placeHolder(featureName(b), DataType.FLOAT, -1, s.channels(), s.side(), s.side())));
         }
         return inputs;
+    }
+
+    /** (x − mean) / std per feature, with mean and std as saved constants that {@link #standardization} names. */
+    private static FeatureInput standardized(HeadParams p, FeatureInput in) {
+        Standardization names = standardization(in.block());
+        long[] shape = {in.channels(), in.side(), in.side()};
+        SDVariable x = in.value().sub(p.buffer(names.mean(), 0, shape)).div(p.buffer(names.std(), 1, shape));
+        return new FeatureInput(in.block(), in.channels(), in.side(), x);
+    }
+
+    /** Names of the constants that standardise a block's features ([C, s, s] each) in a {@link HeadConfig#standardize()} head. */
+    public record Standardization(String mean, String std) {}
+
+    public static Standardization standardization(int block) {
+        return new Standardization("input_norm.b" + block + ".mean", "input_norm.b" + block + ".std");
     }
 
     private static void finish(SameDiff sd, HeadConfig head, HeadParams p, List<FeatureInput> inputs) {

@@ -25,10 +25,14 @@ import java.util.TreeSet;
  * @param feedback    DifFeed: which decoder blocks feed back ("bottleneck", "all", "windowed" or a
  *                    comma list of decoder blocks)
  * @param numClasses  classifier outputs
+ * @param standardize inputs standardised per feature with the mean and standard deviation of the
+ *                    training split (measured when training starts, kept in the graph as constants
+ *                    and saved with the head), as the linear probes' inputs are; the paper's heads
+ *                    take raw block features
  */
 public record HeadConfig(HeadKind kind, List<Integer> timesteps, List<Integer> blocks, String pooling,
                          List<Integer> hidden, List<Integer> cnnChannels, int dim, int numHeads, double mlpRatio,
-                         int depth, int poolCap, String feedback, int numClasses) {
+                         int depth, int poolCap, String feedback, int numClasses, boolean standardize) {
 
     public HeadConfig {
         if (kind == null) throw new IllegalArgumentException("head kind missing");
@@ -52,13 +56,16 @@ public record HeadConfig(HeadKind kind, List<Integer> timesteps, List<Integer> b
             if (cnnChannels.size() != 2) throw new IllegalArgumentException("the CNN head takes two conv widths, got " + cnnChannels);
             if (blocks.size() != 1) throw new IllegalArgumentException("the CNN head reads one block, got " + blocks);
         }
+        if (standardize && kind == HeadKind.DIFFEED) {
+            throw new IllegalArgumentException(kind + " reads the U-Net's second pass: its inputs cannot be standardised");
+        }
         if (kind == HeadKind.MLP && hidden.isEmpty()) throw new IllegalArgumentException("the MLP head needs hidden widths");
     }
 
     /** The paper's settings for a head kind (METHOD.md §4): pooled linear probe, 1024-d 2-block transformer. */
     public static HeadConfig defaults(HeadKind kind, List<Integer> timesteps, List<Integer> blocks, int numClasses) {
         return new HeadConfig(kind, timesteps, blocks, "avg:2", kind == HeadKind.MLP ? List.of(2048) : List.of(),
-                kind == HeadKind.CNN ? List.of(1024, 1024) : List.of(), 1024, 8, 4.0, 2, 16, "bottleneck", numClasses);
+                kind == HeadKind.CNN ? List.of(1024, 1024) : List.of(), 1024, 8, 4.0, 2, 16, "bottleneck", numClasses, false);
     }
 
     public Pooling pool() {
@@ -66,27 +73,31 @@ public record HeadConfig(HeadKind kind, List<Integer> timesteps, List<Integer> b
     }
 
     public HeadConfig withPooling(String p) {
-        return new HeadConfig(kind, timesteps, blocks, p, hidden, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap, feedback, numClasses);
+        return new HeadConfig(kind, timesteps, blocks, p, hidden, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap, feedback, numClasses, standardize);
     }
 
     public HeadConfig withHidden(List<Integer> h) {
-        return new HeadConfig(kind, timesteps, blocks, pooling, h, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap, feedback, numClasses);
+        return new HeadConfig(kind, timesteps, blocks, pooling, h, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap, feedback, numClasses, standardize);
     }
 
     public HeadConfig withCnnChannels(List<Integer> c) {
-        return new HeadConfig(kind, timesteps, blocks, pooling, hidden, c, dim, numHeads, mlpRatio, depth, poolCap, feedback, numClasses);
+        return new HeadConfig(kind, timesteps, blocks, pooling, hidden, c, dim, numHeads, mlpRatio, depth, poolCap, feedback, numClasses, standardize);
     }
 
     public HeadConfig withTransformer(int dim, int numHeads, double mlpRatio, int depth) {
-        return new HeadConfig(kind, timesteps, blocks, pooling, hidden, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap, feedback, numClasses);
+        return new HeadConfig(kind, timesteps, blocks, pooling, hidden, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap, feedback, numClasses, standardize);
     }
 
     public HeadConfig withPoolCap(int cap) {
-        return new HeadConfig(kind, timesteps, blocks, pooling, hidden, cnnChannels, dim, numHeads, mlpRatio, depth, cap, feedback, numClasses);
+        return new HeadConfig(kind, timesteps, blocks, pooling, hidden, cnnChannels, dim, numHeads, mlpRatio, depth, cap, feedback, numClasses, standardize);
+    }
+
+    public HeadConfig withStandardize(boolean s) {
+        return new HeadConfig(kind, timesteps, blocks, pooling, hidden, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap, feedback, numClasses, s);
     }
 
     public HeadConfig withFeedback(String f) {
-        return new HeadConfig(kind, timesteps, blocks, pooling, hidden, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap, f, numClasses);
+        return new HeadConfig(kind, timesteps, blocks, pooling, hidden, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap, f, numClasses, standardize);
     }
 
     /**

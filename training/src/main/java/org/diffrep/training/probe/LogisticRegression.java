@@ -1,5 +1,6 @@
 package org.diffrep.training.probe;
 
+import org.diffrep.training.train.FeatureStatistics;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -58,7 +59,7 @@ public final class LogisticRegression {
         int n = checkShape(features, labels);
         INDArray x = features.castTo(DataType.DOUBLE);
         mean = x.mean(true, 0);
-        std = Transforms.sqrt(x.var(false, 0).reshape(1, x.columns()), true).addi(1e-6);
+        std = Transforms.sqrt(x.var(false, 0).reshape(1, x.columns()), true).addi(FeatureStatistics.EPSILON);
         INDArray design = withBias(x.subRowVector(mean).diviRowVector(std));
         for (int i = 0; i < n; i++) {
             if (labels[i] < 0 || labels[i] >= numClasses) {

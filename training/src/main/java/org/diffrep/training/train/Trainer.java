@@ -114,6 +114,8 @@ public final class Trainer {
             log.info("resuming {} after epoch {}", out, start);
         } else if (Files.isRegularFile(ckpt)) {
             throw new IllegalStateException(out + " already holds a checkpoint: pass --resume to continue it or choose another --out");
+        } else if (graph.head().standardize()) {
+            fitStandardization(graph, train, config.evalBatch());
         }
         AtomicFiles.writeString(out.resolve(RUN), JSON.writeValueAsString(run));
         createGradFunctionQuietly(graph.sameDiff(), graph.trainableNames());
@@ -148,6 +150,26 @@ public final class Trainer {
         } finally {
             System.setOut(original);
         }
+    }
+
+    /**
+     * Sets a standardising head's input constants to the per-feature mean and standard deviation of
+     * the split's evaluation inputs (first cached draw). A resumed run takes them from its checkpoint.
+     */
+    public static void fitStandardization(ClassifierGraph graph, Feeder data, int batchSize) {
+        Map<Integer, FeatureStatistics> stats = new LinkedHashMap<>();
+        for (int b : graph.head().blocks()) stats.put(b, new FeatureStatistics());
+        for (int start = 0; start < data.size(); start += batchSize) {
+            int[] idx = new int[Math.min(batchSize, data.size() - start)];
+            for (int i = 0; i < idx.length; i++) idx[i] = start + i;
+            Map<String, INDArray> in = data.inputs(idx, Feeder.EVAL);
+            stats.forEach((b, s) -> s.add(in.get(ClassifierGraph.featureName(b))));
+        }
+        stats.forEach((b, s) -> {
+            ClassifierGraph.Standardization names = ClassifierGraph.standardization(b);
+            graph.array(names.mean()).assign(s.mean());
+            graph.array(names.std()).assign(s.std());
+        });
     }
 
     private double[] trainEpoch(int epoch, double lr, Optimizer opt) {
