@@ -28,6 +28,7 @@ import org.diffrep.training.probe.LogisticRegression;
 import org.diffrep.training.train.EpochMetrics;
 import org.diffrep.training.train.TrainConfig;
 import org.diffrep.training.train.Trainer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,6 +44,11 @@ import java.util.Locale;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -75,6 +81,9 @@ public final class DemoCommand implements Callable<Integer> {
     int trainSize;
     @Option(names = "--test-size", defaultValue = "1000", description = "test images, a seeded random subset (default: ${DEFAULT-VALUE})")
     int testSize;
+    @Option(names = "--head-train-size", defaultValue = "4000", description = "training images of the head-to-head at the best cell"
+            + " (Attention head, linear probe, raw pixels); a superset of the grid's (default: ${DEFAULT-VALUE})")
+    int headTrainSize;
     @Option(names = "--full", description = "all 60,000 training and 10,000 test images (hours on a laptop CPU)")
     boolean full;
     @Option(names = "--t", split = ",", defaultValue = "10,50,100,200,400", description = "noise steps (default: ${DEFAULT-VALUE})")
@@ -85,6 +94,8 @@ public final class DemoCommand implements Callable<Integer> {
     double l2;
     @Option(names = "--probe-iterations", defaultValue = "100", description = "linear probes: L-BFGS iterations (default: ${DEFAULT-VALUE})")
     int probeIterations;
+    @Option(names = "--probe-threads", description = "linear probes fitted at once (default: the number of cores)")
+    int probeThreads = Runtime.getRuntime().availableProcessors();
     @Option(names = "--attention-epochs", defaultValue = "40", description = "Attention-head epochs (default: ${DEFAULT-VALUE})")
     int attentionEpochs;
     @Option(names = "--attention-lr", defaultValue = "2e-3", description = "Adam learning rate of the Attention head, x0.1 after 2/3 of the epochs (default: ${DEFAULT-VALUE})")
@@ -97,7 +108,7 @@ public final class DemoCommand implements Callable<Integer> {
     int attentionDim;
     @Option(names = "--attention-depth", defaultValue = "1", description = "Attention head: transformer blocks (default: ${DEFAULT-VALUE})")
     int attentionDepth;
-    @Option(names = "--attention-draws", defaultValue = "4", description = "Attention head: cached draws of noise and random flip per training image, one per epoch (default: ${DEFAULT-VALUE})")
+    @Option(names = "--attention-draws", defaultValue = "2", description = "Attention head: cached draws of noise and random flip per training image, one per epoch (default: ${DEFAULT-VALUE})")
     int attentionDraws;
     @Option(names = "--attention-standardize", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Attention head: standardise its input features with the training mean/std, as the linear probes do (default: ${DEFAULT-VALUE})")
@@ -127,8 +138,6 @@ public final class DemoCommand implements Callable<Integer> {
         FashionMnistImages testAll = FashionMnistImages.of(ds, "test", false);
         int[] trainPositions = full ? IntStream.range(0, trainAll.size()).toArray() : subset(trainAll.size(), trainSize, seed);
         FashionMnistImages train = trainAll.subset(trainPositions);
-        // the Attention head trains on random horizontal flips (the paper's training transform) of the same images
-        FashionMnistImages trainFlipped = FashionMnistImages.of(ds, "train", true).subset(trainPositions);
         FashionMnistImages test = full ? testAll : testAll.subset(subset(testAll.size(), testSize, seed + 1));
 
         AdmUNet net = AdmUNet.builder(cfg).setWeights(Checkpoints.read(modelFile)).build();
@@ -146,19 +155,7 @@ public final class DemoCommand implements Callable<Integer> {
 
         Path runs = out.resolve("runs");
         deleteRecursively(runs);
-        List<Cell> grid = new ArrayList<>();
-        int done = 0;
-        for (int t : timesteps) {
-            for (int b : bs) {
-                FeatureMatrix[] split = matrices(cache, backbone, train, test, t, b, Pooling.avg(2));
-                double p2 = FeatureMatrix.probeTop1(linearProbe(), split[0], split[1], FeatureMatrix::flat);
-                double p1 = FeatureMatrix.probeTop1(linearProbe(), split[0], split[1], FeatureMatrix::spatialMean);
-                grid.add(new Cell(t, b, p2, p1));
-                done++;
-                if (!noProgress) System.err.printf(Locale.ROOT, "probe %d/%d: t=%d block %d: 2x2 %.2f%%, global %.2f%%%n",
-                        done, timesteps.size() * bs.size(), t, b, p2, p1);
-            }
-        }
+        List<Cell> grid = probeGrid(cache, backbone, train, test, bs);
         Cell best = grid.stream().max(Comparator.comparingDouble(Cell::top1)).orElseThrow();
         Cell bestGlobal = grid.stream().max(Comparator.comparingDouble(Cell::top1Global)).orElseThrow();
 
@@ -166,19 +163,53 @@ public final class DemoCommand implements Callable<Integer> {
         FeatureMatrix[] pixelSplit = matrices(cache, pixels, train, test, 0, PixelExtractor.BLOCK, Pooling.NONE);
         double raw = FeatureMatrix.probeTop1(linearProbe(), pixelSplit[0], pixelSplit[1], FeatureMatrix::flat);
 
+        // head to head at the best cell, on more training images: the Attention head needs them to overtake the probe
+        FashionMnistImages headTrain = FashionMnistImages.of(ds, "train", true)
+                .subset(full ? trainPositions : subset(trainAll.size(), Math.max(headTrainSize, train.size()), seed));
         HeadConfig attention = new HeadConfig(HeadKind.ATTENTION, List.of(best.t()), List.of(best.block()), null, null, null,
                 attentionDim, 4, 2.0, attentionDepth, attentionTokens, null, train.numClasses(), attentionStandardize);
-        double att = attentionHead(cache, backbone, trainFlipped, test, best.t(), best.block(), attention,
+        HeadToHead h2h = headToHead(cache, backbone, pixels, headTrain, test, best, attention,
                 runs.resolve("attention_t" + best.t() + "_b" + best.block()));
 
         double seconds = (System.nanoTime() - begin) / 1e9;
-        printTable(grid, timesteps, bs, best, bestGlobal, raw, att, train, test, seconds);
-        writeResults(cfg, modelFile, train, test, bs, grid, best, bestGlobal, raw, att, attention, seconds);
+        printTable(grid, timesteps, bs, best, bestGlobal, raw, h2h, train, test, seconds);
+        writeResults(cfg, modelFile, train, test, bs, grid, best, bestGlobal, raw, h2h, attention, seconds);
         Heatmap.write(grid, timesteps, bs, Cell::top1, "linear probe top-1 (%), 2x2 avg-pooled " + cfg.name()
                 + " features; raw pixels " + pct(raw), out.resolve("heatmap.png"));
         Heatmap.write(grid, timesteps, bs, Cell::top1Global, "linear probe top-1 (%), globally pooled " + cfg.name()
                 + " features; raw pixels " + pct(raw), out.resolve("heatmap-global.png"));
         return 0;
+    }
+
+    /**
+     * Linear probes (2×2 and global pooling) on every cell, {@code probeThreads} cells at a time: the
+     * fits are small enough that ND4J runs each of their ops on one core.
+     */
+    private List<Cell> probeGrid(FeatureCache cache, FeatureExtractor backbone, FashionMnistImages train, FashionMnistImages test,
+                                 List<Integer> bs) throws Exception {
+        int total = timesteps.size() * bs.size();
+        AtomicInteger done = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(probeThreads);
+        try {
+            List<Future<Cell>> cells = new ArrayList<>();
+            for (int t : timesteps) {
+                for (int b : bs) {
+                    FeatureMatrix[] split = matrices(cache, backbone, train, test, t, b, Pooling.avg(2));
+                    cells.add(pool.submit(() -> {
+                        double p2 = FeatureMatrix.probeTop1(linearProbe(), split[0], split[1], FeatureMatrix::flat);
+                        double p1 = FeatureMatrix.probeTop1(linearProbe(), split[0], split[1], FeatureMatrix::spatialMean);
+                        int k = done.incrementAndGet();
+                        if (!noProgress) System.err.printf(Locale.ROOT, "probe %d/%d: t=%d block %d: 2x2 %.2f%%, global %.2f%%%n", k, total, t, b, p2, p1);
+                        return new Cell(t, b, p2, p1);
+                    }));
+                }
+            }
+            List<Cell> grid = new ArrayList<>();
+            for (Future<Cell> f : cells) grid.add(f.get());
+            return grid;
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     private FeatureCache.Request request(FashionMnistImages source, List<Integer> ts, List<Integer> bs, Pooling pooling) {
@@ -202,23 +233,38 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /** Top-1 (%) of the head-to-head at the best cell, all trained on the same {@code trainSize} images. */
+    record HeadToHead(int trainSize, double rawPixel, double linear, double attention) {}
+
     /**
-     * Trains the Attention head on one (t, block), block features average-pooled to
-     * attentionTokens² tokens; each training image has attentionDraws cached draws of noise and
-     * random flip, one used per epoch, as the official code draws fresh ones every epoch. Returns the
-     * final test top-1 (%).
+     * At one cell, block features average-pooled to attentionTokens² tokens for every training image
+     * in attentionDraws draws of noise and random flip. The Attention head trains on them (one draw
+     * per epoch, as the official code draws fresh ones every epoch; top-1 of the last epoch); the
+     * linear probe and the raw-pixel probe are fitted on the first draw, the probe on the tokens
+     * pooled on to 2×2 (the grid's input).
      */
-    private double attentionHead(FeatureCache cache, FeatureExtractor ex, FashionMnistImages train, FashionMnistImages test,
-                                 int t, int block, HeadConfig head, Path dir) throws IOException {
+    private HeadToHead headToHead(FeatureCache cache, FeatureExtractor ex, FeatureExtractor pixels, FashionMnistImages train,
+                                  FashionMnistImages test, Cell cell, HeadConfig head, Path dir) throws IOException {
         Pooling tokens = Pooling.avg(attentionTokens);
-        try (CachedSplit tr = cache.ensure(request(train, List.of(t), List.of(block), tokens, attentionDraws), ex);
-             CachedSplit te = cache.ensure(request(test, List.of(t), List.of(block), tokens), ex)) {
+        List<Integer> t = List.of(cell.t());
+        List<Integer> b = List.of(cell.block());
+        try (CachedSplit tr = cache.ensure(request(train, t, b, tokens, attentionDraws), ex);
+             CachedSplit te = cache.ensure(request(test, t, b, tokens), ex)) {
+            FeatureMatrix trainTokens = FeatureMatrix.read(tr, 1000);
+            FeatureMatrix testTokens = FeatureMatrix.read(te, 1000);
+            Function<FeatureMatrix, INDArray> pooled2x2 = m -> Pooling.avg(2).apply(m.features());
+            double linear = FeatureMatrix.probeTop1(linearProbe(), trainTokens, testTokens, pooled2x2);
+
             ClassifierGraph graph = ClassifierGraph.onFeatures(head, tr.shapes(), seed);
             TrainConfig tc = new TrainConfig(attentionEpochs, batch, attentionLr, "adam", 0, attentionWeightDecay,
                     Math.max(1, attentionEpochs * 2 / 3), 0.1, seed, 500);
-            ObjectNode run = JSON.createObjectNode().put("demo", "fashion-mnist").put("t", t).put("block", block);
+            ObjectNode run = JSON.createObjectNode().put("demo", "fashion-mnist").put("t", cell.t()).put("block", cell.block());
             List<EpochMetrics> h = new Trainer(graph, tr, te, tc, dir, run).optProgress(!noProgress).optEpochLog(false).run(false);
-            return 100 * h.get(h.size() - 1).evalTop1();
+            double attention = 100 * h.get(h.size() - 1).evalTop1();
+
+            FeatureMatrix[] px = matrices(cache, pixels, train, test, 0, PixelExtractor.BLOCK, Pooling.NONE);
+            double raw = FeatureMatrix.probeTop1(linearProbe(), px[0], px[1], FeatureMatrix::flat);
+            return new HeadToHead(train.size(), raw, linear, attention);
         }
     }
 
@@ -237,7 +283,7 @@ public final class DemoCommand implements Callable<Integer> {
         return s;
     }
 
-    private void printTable(List<Cell> grid, List<Integer> ts, List<Integer> bs, Cell best, Cell bestGlobal, double raw, double att,
+    private void printTable(List<Cell> grid, List<Integer> ts, List<Integer> bs, Cell best, Cell bestGlobal, double raw, HeadToHead h2h,
                             FashionMnistImages train, FashionMnistImages test, double seconds) {
         StringBuilder sb = new StringBuilder();
         for (String[] kind : new String[][] {{"2x2 avg-pooled", "avg"}, {"global avg-pooled", "global"}}) {
@@ -260,13 +306,18 @@ public final class DemoCommand implements Callable<Integer> {
                 best.t(), best.block(), best.top1(), best.top1() - raw));
         sb.append(String.format(Locale.ROOT, "best linear probe (global), t=%d block %d: %6.2f%%  (%+.2f)%n",
                 bestGlobal.t(), bestGlobal.block(), bestGlobal.top1Global(), bestGlobal.top1Global() - raw));
-        sb.append(String.format(Locale.ROOT, "Attention head at t=%d block %d:      %6.2f%%%n", best.t(), best.block(), att));
+        sb.append(String.format(Locale.ROOT, "%nhead to head at t=%d block %d, %d train / %d test images (training transform: random flip):%n",
+                best.t(), best.block(), h2h.trainSize(), test.size()));
+        sb.append(String.format(Locale.ROOT, "  raw pixels, linear probe:           %6.2f%%%n", h2h.rawPixel()));
+        sb.append(String.format(Locale.ROOT, "  linear probe (2x2):                 %6.2f%%  (%+.2f)%n", h2h.linear(), h2h.linear() - h2h.rawPixel()));
+        sb.append(String.format(Locale.ROOT, "  Attention head:                     %6.2f%%  (%+.2f over the linear probe)%n",
+                h2h.attention(), h2h.attention() - h2h.linear()));
         sb.append(String.format(Locale.ROOT, "(%.0f s; results.json, heatmap.png in %s)%n", seconds, out.toAbsolutePath()));
         System.out.print(sb);
     }
 
     private void writeResults(AdmConfig cfg, Path modelFile, FashionMnistImages train, FashionMnistImages test, List<Integer> bs,
-                              List<Cell> grid, Cell best, Cell bestGlobal, double raw, double att, HeadConfig attention,
+                              List<Cell> grid, Cell best, Cell bestGlobal, double raw, HeadToHead h2h, HeadConfig attention,
                               double seconds) throws IOException {
         ObjectNode r = JSON.createObjectNode();
         ObjectNode c = r.putObject("config");
@@ -284,6 +335,9 @@ public final class DemoCommand implements Callable<Integer> {
         c.put("linear_probe", String.format(Locale.ROOT, "features standardised with train mean/std, multinomial logistic regression,"
                 + " loss = mean cross-entropy + %s * ||W||^2, full-batch L-BFGS, at most %d iterations; the same for raw pixels", l2, probeIterations));
         c.set("attention_head", JSON.valueToTree(attention));
+        c.put("head_to_head", String.format(Locale.ROOT, "at the best cell of the grid, on %d training images (a superset of the"
+                + " grid's) with random horizontal flips: the linear probe and the raw-pixel probe are fitted on the first draw,"
+                + " the probe on the Attention head's tokens pooled to 2x2", h2h.trainSize()));
         c.put("attention_input", String.format(Locale.ROOT, "block features average-pooled to %dx%d tokens, %s; %d draws of noise"
                 + " and random horizontal flip per training image, one per epoch", attentionTokens, attentionTokens,
                 attentionStandardize ? "standardised per feature with the mean/std of the training features (first draw)" : "not standardised",
@@ -304,7 +358,10 @@ public final class DemoCommand implements Callable<Integer> {
         r.putObject("best_linear_global").put("t", bestGlobal.t()).put("block", bestGlobal.block()).put("pooling", "global")
                 .put("top1", round(bestGlobal.top1Global()));
         r.putObject("raw_pixel").put("top1", round(raw));
-        r.putObject("attention").put("t", best.t()).put("block", best.block()).put("top1", round(att));
+        r.putObject("attention").put("t", best.t()).put("block", best.block()).put("train_size", h2h.trainSize())
+                .put("top1", round(h2h.attention()));
+        r.putObject("head_to_head").put("t", best.t()).put("block", best.block()).put("train_size", h2h.trainSize())
+                .put("raw_pixel", round(h2h.rawPixel())).put("linear", round(h2h.linear())).put("attention", round(h2h.attention()));
         r.put("gain_over_raw_pixel", round(best.top1() - raw));
         r.put("seconds", Math.round(seconds));
         AtomicFiles.writeString(out.resolve("results.json"), JSON.writeValueAsString(r));

@@ -34,7 +34,7 @@ class DemoCommandTest {
         Path out = dir.resolve("demo");
 
         int code = new CommandLine(new DemoCommand()).execute("--model", model.toString(), "--out", out.toString(),
-                "--train-size", "200", "--test-size", "100", "--t", "10,200", "--blocks", "3,7", "--attention-draws", "2",
+                "--train-size", "200", "--test-size", "100", "--t", "10,200", "--blocks", "3,7", "--head-train-size", "300", "--attention-draws", "2",
                 "--attention-epochs", "1", "--no-progress");
 
         assertThat(code).isZero();
@@ -53,6 +53,11 @@ class DemoCommandTest {
         assertThat(r.path("best_linear").has("block")).isTrue();
         assertThat(r.path("attention").path("t").asInt()).isEqualTo(r.path("best_linear").path("t").asInt());
         assertThat(r.path("attention").path("top1").asDouble()).isBetween(0.0, 100.0);
+        JsonNode h2h = r.path("head_to_head");
+        assertThat(h2h.path("train_size").asInt()).isEqualTo(300);
+        assertThat(h2h.path("attention").asDouble()).isEqualTo(r.path("attention").path("top1").asDouble());
+        assertThat(h2h.path("linear").asDouble()).isBetween(0.0, 100.0);
+        assertThat(h2h.path("raw_pixel").asDouble()).isGreaterThan(30.0);
         // a linear probe on raw pixels learns Fashion-MNIST far above chance even from 200 images
         assertThat(r.path("raw_pixel").path("top1").asDouble()).isGreaterThan(30.0);
         assertThat(r.path("config").path("train_size").asInt()).isEqualTo(200);
@@ -68,5 +73,7 @@ class DemoCommandTest {
         assertThat(DemoCommand.subset(1000, 50, 3)).containsExactly(a);
         assertThat(DemoCommand.subset(1000, 50, 4)).isNotEqualTo(a);
         assertThat(DemoCommand.subset(10, 50, 3)).hasSize(10);
+        // the head-to-head's larger subset contains the grid's, so the grid's images are among the head's
+        assertThat(DemoCommand.subset(1000, 200, 3)).contains(a);
     }
 }
