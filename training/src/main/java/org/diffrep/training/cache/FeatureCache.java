@@ -7,6 +7,7 @@ import org.diffrep.model.features.NoiseSource;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Seeds;
+import org.diffrep.training.train.Feeder;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.slf4j.Logger;
@@ -151,8 +152,7 @@ public final class FeatureCache {
                 for (int draw = 0; draw < r.draws(); draw++) {
                     NoiseSource noise = NoiseSource.perImage(Seeds.mix(r.seed(), draw));
                     for (int start = 0; start < n; start += r.batchSize()) {
-                        int[] idx = new int[Math.min(r.batchSize(), n - start)];
-                        for (int i = 0; i < idx.length; i++) idx[i] = start + i;
+                        int[] idx = Feeder.range(start, Math.min(start + r.batchSize(), n));
                         INDArray x0 = src.images(idx, Seeds.mix(r.seed(), draw, 2));
                         long[] batchIds = Arrays.copyOfRange(ids, start, start + idx.length);
                         Map<Integer, INDArray> feats = ex.extract(x0, batchIds, ts, blocks, noise);

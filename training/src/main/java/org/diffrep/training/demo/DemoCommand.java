@@ -219,11 +219,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private FeatureCache.Request request(FashionMnistImages source, List<Integer> ts, List<Integer> bs, Pooling pooling) {
-        return request(source, ts, bs, pooling, 1);
-    }
-
-    private FeatureCache.Request request(FashionMnistImages source, List<Integer> ts, List<Integer> bs, Pooling pooling, int draws) {
-        return new FeatureCache.Request(source, ts, bs, b -> pooling, seed, draws, extractBatch);
+        return new FeatureCache.Request(source, ts, bs, b -> pooling, seed, 1, extractBatch);
     }
 
     private FeatureCache.Request headRequest(FashionMnistImages source, Cell cell, Pooling pooling, int draws) {

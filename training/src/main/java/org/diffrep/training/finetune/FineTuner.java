@@ -123,7 +123,7 @@ public final class FineTuner {
             double[] ev = evaluate(graph, eval, config.evalBatch(), progress);
             EpochMetrics m = new EpochMetrics(epoch + 1, lr, stats[0], stats[1], ev[0], ev[1], ev[2], (System.nanoTime() - t0) / 1e9);
             history.add(m);
-log.info("epoch {}/{}: lr {} (backbone {}) train loss {} top-1 {} | eval loss {} top-1 {} top-5 {} ({} s)", m.epoch(),
+            log.info("epoch {}/{}: lr {} (backbone {}) train loss {} top-1 {} | eval loss {} top-1 {} top-5 {} ({} s)", m.epoch(),
                     config.epochs(), fmt(lr), fmt(lr * backboneLr / config.lr()), fmt(m.trainLoss()), fmt(m.trainTop1()),
                     fmt(m.evalLoss()), fmt(m.evalTop1()), fmt(m.evalTop5()), fmt(m.seconds()));
             saveCheckpoint(ckpt, epoch + 1, headOpt, backboneOpt, history);
@@ -187,8 +187,7 @@ log.info("epoch {}/{}: lr {} (backbone {}) train loss {} top-1 {} | eval loss {}
         long top5 = 0;
         try (ProgressBar bar = progress ? bar("eval", (n + batchSize - 1) / batchSize) : null) {
             for (int start = 0; start < n; start += batchSize) {
-                int[] idx = new int[Math.min(batchSize, n - start)];
-                for (int i = 0; i < idx.length; i++) idx[i] = start + i;
+                int[] idx = Feeder.range(start, Math.min(start + batchSize, n));
                 INDArray logits = graph.sameDiff().output(data.inputs(idx, Feeder.EVAL), ClassifierGraph.LOGITS).get(ClassifierGraph.LOGITS);
                 lossSum += Scoring.crossEntropySum(logits, data, idx);
                 top1 += Scoring.topKHits(logits, data, idx, 1);

@@ -17,6 +17,7 @@ import org.diffrep.training.cache.FeatureExtractor;
 import org.diffrep.training.data.DatasetImages;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.pretrain.FashionMnistImages;
+import org.diffrep.training.train.Feeder;
 import org.diffrep.training.pretrain.ShippedFiles;
 import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Option;
@@ -160,9 +161,7 @@ public final class FeatureOptions {
     }
 
     public static void readRows(CacheFile f, int start, int count, float[] out) {
-        int[] idx = new int[count];
-        for (int i = 0; i < count; i++) idx[i] = start + i;
-        f.read(idx, new int[count], out);
+        f.read(Feeder.range(start, start + count), new int[count], out);
     }
 
     /** What the features are, for result files. */

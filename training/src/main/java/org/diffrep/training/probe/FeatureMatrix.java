@@ -21,8 +21,7 @@ public record FeatureMatrix(INDArray features, int[] labels, int numClasses) {
     public static FeatureMatrix read(Feeder feeder, int batch) {
         List<INDArray> parts = new ArrayList<>();
         for (int start = 0; start < feeder.size(); start += batch) {
-            int[] idx = new int[Math.min(batch, feeder.size() - start)];
-            for (int i = 0; i < idx.length; i++) idx[i] = start + i;
+            int[] idx = Feeder.range(start, Math.min(start + batch, feeder.size()));
             Map<String, INDArray> in = new TreeMap<>(feeder.inputs(idx, Feeder.EVAL));
             if (in.size() == 1) {
                 parts.add(in.values().iterator().next());

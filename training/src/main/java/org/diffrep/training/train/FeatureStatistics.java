@@ -27,8 +27,11 @@ public final class FeatureStatistics {
         long n = batch.size(0);
         if (n == 0) return this;
         long[] shape = Arrays.copyOfRange(batch.shape(), 1, batch.rank());
-        double[][] rows = batch.reshape(n, -1).castTo(DataType.DOUBLE).toDoubleMatrix();
-        int d = rows[0].length;
+        INDArray rows = batch.reshape(n, -1).castTo(DataType.DOUBLE);
+        INDArray centred = rows.subRowVector(rows.mean(true, 0));
+        double[] batchMean = rows.mean(0).toDoubleVector();
+        double[] batchM2 = centred.muli(centred).sum(0).toDoubleVector();
+        int d = batchMean.length;
         if (featureShape == null) {
             featureShape = shape;
             mean = new double[d];
@@ -36,16 +39,11 @@ public final class FeatureStatistics {
         } else if (!Arrays.equals(featureShape, shape)) {
             throw new IllegalArgumentException("feature shape " + Arrays.toString(shape) + " after " + Arrays.toString(featureShape));
         }
+        long total = count + n;
         for (int j = 0; j < d; j++) {
-            double s = 0;
-            for (double[] row : rows) s += row[j];
-            double batchMean = s / n;
-            double batchM2 = 0;
-            for (double[] row : rows) batchM2 += (row[j] - batchMean) * (row[j] - batchMean);
-            double delta = batchMean - mean[j];
-            long total = count + n;
+            double delta = batchMean[j] - mean[j];
             mean[j] += delta * n / total;
-            m2[j] += batchM2 + delta * delta * count * n / total;
+            m2[j] += batchM2[j] + delta * delta * count * n / total;
         }
         count += n;
         return this;

@@ -23,4 +23,11 @@ public interface Feeder {
      * @param pass    the training epoch (selects noise, transform and cache draws), or {@link #EVAL}
      */
     Map<String, INDArray> inputs(int[] indices, int pass);
+
+    /** The indices start, start + 1, …, end − 1: a batch of a split read in order. */
+    static int[] range(int start, int end) {
+        int[] idx = new int[end - start];
+        for (int i = 0; i < idx.length; i++) idx[i] = start + i;
+        return idx;
+    }
 }

@@ -160,9 +160,7 @@ public final class Trainer {
         Map<Integer, FeatureStatistics> stats = new LinkedHashMap<>();
         for (int b : graph.head().blocks()) stats.put(b, new FeatureStatistics());
         for (int start = 0; start < data.size(); start += batchSize) {
-            int[] idx = new int[Math.min(batchSize, data.size() - start)];
-            for (int i = 0; i < idx.length; i++) idx[i] = start + i;
-            Map<String, INDArray> in = data.inputs(idx, Feeder.EVAL);
+            Map<String, INDArray> in = data.inputs(Feeder.range(start, Math.min(start + batchSize, data.size())), Feeder.EVAL);
             stats.forEach((b, s) -> s.add(in.get(ClassifierGraph.featureName(b))));
         }
         stats.forEach((b, s) -> {
@@ -226,8 +224,7 @@ public final class Trainer {
         int batches = (n + batchSize - 1) / batchSize;
         try (ProgressBar bar = progress ? newBar("eval", batches) : null) {
             for (int start = 0; start < n; start += batchSize) {
-                int[] idx = new int[Math.min(batchSize, n - start)];
-                for (int i = 0; i < idx.length; i++) idx[i] = start + i;
+                int[] idx = Feeder.range(start, Math.min(start + batchSize, n));
                 Map<String, INDArray> ph = new HashMap<>(data.inputs(idx, Feeder.EVAL));
                 if (!graph.batchNorms().isEmpty()) ph.put(ClassifierGraph.BN_TRAIN, Nd4j.zeros(1));
                 INDArray logits = graph.sameDiff().output(ph, ClassifierGraph.LOGITS).get(ClassifierGraph.LOGITS);
