@@ -1,11 +1,14 @@
 package org.diffrep.tuning;
 
 import org.diffrep.model.features.NoiseSource;
+import org.diffrep.model.features.Pooling;
+import org.diffrep.model.features.Tap;
 import org.diffrep.training.cache.FeatureExtractor;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.List;
+import java.util.Collection;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /** A {@link FeatureExtractor} that counts and times the backbone forwards it passes on: the sweep's cost report. */
 public final class CountingExtractor implements FeatureExtractor {
@@ -40,12 +43,12 @@ public final class CountingExtractor implements FeatureExtractor {
     }
 
     @Override
-    public Map<Integer, INDArray> extract(INDArray x0, long[] ids, List<Integer> timesteps, List<Integer> blocks, NoiseSource noise) {
+    public Map<Tap, INDArray> extract(INDArray x0, long[] ids, Collection<Tap> taps, IntFunction<Pooling> poolingOfBlock, NoiseSource noise) {
         long start = System.nanoTime();
-        Map<Integer, INDArray> out = inner.extract(x0, ids, timesteps, blocks, noise);
+        Map<Tap, INDArray> out = inner.extract(x0, ids, taps, poolingOfBlock, noise);
         nanos += System.nanoTime() - start;
         calls++;
-        images += x0.size(0) * timesteps.size();
+        images += x0.size(0) * taps.stream().map(Tap::t).distinct().count();
         return out;
     }
 

@@ -1,6 +1,7 @@
 package org.diffrep.tuning;
 
 import org.diffrep.model.features.Pooling;
+import org.diffrep.training.heads.HeadKind;
 
 import java.math.BigInteger;
 import java.util.Collection;
@@ -16,9 +17,10 @@ import java.util.Set;
 final class StoredPooling {
     private StoredPooling() {}
 
-    /** The pooling a candidate's head applies to the block map (the attention tokenizer's avg:min(side, cap)). */
+    /** The pooling a candidate's head applies to the block map, as its kind declares it ({@link HeadKind#inputPooling}). */
     static Pooling need(SweepCandidate c, int side, int poolCap) {
-        return c.head().equals("attention") ? Pooling.avg(Math.min(side, poolCap)) : Pooling.parse(c.pool());
+        HeadKind kind = HeadKind.parse(c.head());
+        return kind.inputPooling(kind.isAttention() ? Pooling.NONE : Pooling.parse(c.pool()), poolCap, side);
     }
 
     static Pooling choose(Collection<Pooling> needs, int side) {

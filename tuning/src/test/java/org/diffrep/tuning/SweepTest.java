@@ -3,6 +3,8 @@ package org.diffrep.tuning;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.diffrep.model.features.NoiseSource;
+import org.diffrep.model.features.Pooling;
+import org.diffrep.model.features.Tap;
 import org.diffrep.training.cache.FeatureExtractor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,7 +12,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -96,9 +100,9 @@ class SweepTest {
             }
 
             @Override
-            public Map<Integer, INDArray> extract(INDArray x0, long[] ids, List<Integer> ts, List<Integer> blocks, NoiseSource noise) {
-                if (ts.contains(150)) throw new IllegalStateException("no t=150 today");
-                return real.extract(x0, ids, ts, blocks, noise);
+            public Map<Tap, INDArray> extract(INDArray x0, long[] ids, Collection<Tap> taps, IntFunction<Pooling> pooling, NoiseSource noise) {
+                if (taps.stream().anyMatch(tap -> tap.t() == 150)) throw new IllegalStateException("no t=150 today");
+                return real.extract(x0, ids, taps, pooling, noise);
             }
         };
         SearchSpace space = SearchSpace.parse(TinySweep.SPACE);

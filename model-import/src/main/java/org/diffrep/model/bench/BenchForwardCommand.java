@@ -120,7 +120,7 @@ public final class BenchForwardCommand implements Callable<Integer> {
         FeatureTaps taps = new FeatureTaps(net, DiffusionSchedule.linear1000());
         long[] ids = new long[batch];
         Arrays.setAll(ids, i -> i);
-        Timing allTaps = time(() -> taps.extract(x, ids, timesteps, blocks), memory);
+        Timing allTaps = time(() -> taps.extract(x, ids, FeatureTaps.grid(timesteps, blocks)), memory);
 
         long fullFlops = c.layout().flops(s, c.layout().numBlocks()) * batch;
         long tapFlops = c.layout().flops(s, maxBlock) * batch;

@@ -3,30 +3,26 @@ package org.diffrep.model.features;
 import org.diffrep.model.diffusion.DiffusionSchedule;
 import org.diffrep.model.unet.AdmUNet;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.IntFunction;
 
 /**
- * Block outputs of the frozen U-Net at chosen noise steps: q_sample(x0, t, ε), then one forward that
- * stops at the deepest requested block and returns every requested block. Several t share one
- * forward by stacking their noised copies in the batch (up to {@link #optMaxBatch}).
+ * The feature API of the frozen U-Net, in the spirit of timm's {@code forward_intermediates} +
+ * {@code feature_info}: given clean images, their stable ids and a set of {@link Tap}s, it noises the
+ * images once per t ({@link NoisedBatch}), runs forwards that stop at the deepest requested block and
+ * returns every tap's map, pooled as asked per block. {@link #shape} says what each tap returns
+ * without running anything. Several t share one forward while their stacked batch fits in
+ * {@link #optMaxBatch}; the returned maps do not depend on how t were grouped.
  */
 public final class FeatureTaps {
-
-    /** A (t, b) pair: block b of the U-Net run at noise step t. */
-    public record Tap(int t, int block) {
-        @Override
-        public String toString() {
-            return "t" + t + "_b" + block;
-        }
-    }
 
     private final AdmUNet net;
     private final DiffusionSchedule schedule;
@@ -54,50 +50,59 @@ public final class FeatureTaps {
         return net;
     }
 
+    /** Channels and side of what {@link #extract} returns for a block under a pooling. */
+    public TapShape shape(int block, Pooling pooling) {
+        return TapShape.of(net.layout(), net.config().imageSize(), block, pooling);
+    }
+
+    /** Every combination of the given steps and blocks, t-major, blocks ascending. */
+    public static List<Tap> grid(List<Integer> timesteps, Collection<Integer> blocks) {
+        List<Tap> taps = new ArrayList<>();
+        for (int t : new LinkedHashSet<>(timesteps)) {
+            for (int b : new TreeSet<>(blocks)) taps.add(new Tap(t, b));
+        }
+        return taps;
+    }
+
     /**
-     * @param x0       [N, C, S, S] clean images in [-1, 1]
-     * @param imageIds stable ids (for per-image noise)
-     * @return for every (t, b): [N, C_b, S_b, S_b], in the order of {@code timesteps} × ascending blocks
+     * @param x0            [N, C, S, S] clean images in [-1, 1]
+     * @param imageIds      stable ids (for per-image noise)
+     * @param taps          what to return
+     * @param poolingOfBlock the pooling of each tapped block's map ({@link Pooling#poolMaps})
+     * @return per tap, in the order of {@code taps}: [N, C_b, s, s] with the shape {@link #shape} gives
      */
-    public Map<Tap, INDArray> extract(INDArray x0, long[] imageIds, List<Integer> timesteps, List<Integer> blocks) {
+    public Map<Tap, INDArray> extract(INDArray x0, long[] imageIds, Collection<Tap> taps, IntFunction<Pooling> poolingOfBlock) {
         if (imageIds.length != x0.size(0)) {
             throw new IllegalArgumentException(x0.size(0) + " images but " + imageIds.length + " ids");
         }
-        if (timesteps.isEmpty() || blocks.isEmpty()) throw new IllegalArgumentException("need at least one t and one block");
-        int[] sortedBlocks = new TreeSet<>(blocks).stream().mapToInt(Integer::intValue).toArray();
+        if (taps.isEmpty()) throw new IllegalArgumentException("need at least one tap");
+        List<Integer> timesteps = new ArrayList<>(new LinkedHashSet<>(taps.stream().map(Tap::t).toList()));
         int n = (int) x0.size(0);
-        long[] sampleShape = Arrays.copyOfRange(x0.shape(), 1, 4);
         int tPerForward = Math.max(1, Math.min(timesteps.size(), maxBatch / Math.max(1, n)));
 
-        Map<Tap, INDArray> result = new LinkedHashMap<>();
+        Map<Tap, INDArray> byTap = new LinkedHashMap<>();
         for (int start = 0; start < timesteps.size(); start += tPerForward) {
             List<Integer> group = timesteps.subList(start, Math.min(timesteps.size(), start + tPerForward));
-            List<INDArray> noised = new ArrayList<>();
-            int[] tVector = new int[n * group.size()];
+            int[] blocks = taps.stream().filter(tap -> group.contains(tap.t())).mapToInt(Tap::block).distinct().sorted().toArray();
+            NoisedBatch xt = NoisedBatch.of(schedule, x0, imageIds, group, noise);
+            Map<Integer, INDArray> out = net.blocks(xt.images(), xt.timesteps(), blocks);
             for (int g = 0; g < group.size(); g++) {
-                int t = group.get(g);
-                noised.add(schedule.qSample(x0, t, noise.noise(sampleShape, imageIds, t)));
-                Arrays.fill(tVector, g * n, (g + 1) * n, t);
-            }
-            INDArray xt = noised.size() == 1 ? noised.get(0) : Nd4j.concat(0, noised.toArray(new INDArray[0]));
-            Map<Integer, INDArray> out = net.blocks(xt, Nd4j.createFromArray(tVector), sortedBlocks);
-            for (int g = 0; g < group.size(); g++) {
-                for (int b : sortedBlocks) {
+                for (int b : blocks) {
+                    Tap tap = new Tap(group.get(g), b);
+                    if (!taps.contains(tap)) continue;
                     INDArray all = out.get(b);
-                    INDArray mine = group.size() == 1 ? all : all.get(NDArrayIndex.interval(g * n, (g + 1) * n)).dup();
-                    result.put(new Tap(group.get(g), b), mine);
+                    INDArray mine = group.size() == 1 ? all : all.get(NDArrayIndex.interval((long) g * n, (long) (g + 1) * n)).dup();
+                    byTap.put(tap, poolingOfBlock.apply(b).poolMaps(mine));
                 }
             }
         }
+        Map<Tap, INDArray> result = new LinkedHashMap<>();
+        for (Tap tap : taps) result.put(tap, byTap.get(tap));
         return result;
     }
 
-    /** {@link #extract} followed by pooling and flattening each tap to [N, featureLength]. */
-    public Map<Tap, INDArray> extractPooled(INDArray x0, long[] imageIds, List<Integer> timesteps, List<Integer> blocks,
-                                            Pooling pooling) {
-        Map<Tap, INDArray> maps = extract(x0, imageIds, timesteps, blocks);
-        Map<Tap, INDArray> pooled = new LinkedHashMap<>();
-        maps.forEach((tap, m) -> pooled.put(tap, pooling.apply(m)));
-        return pooled;
+    /** {@link #extract} of unpooled maps [N, C_b, S_b, S_b]. */
+    public Map<Tap, INDArray> extract(INDArray x0, long[] imageIds, Collection<Tap> taps) {
+        return extract(x0, imageIds, taps, b -> Pooling.NONE);
     }
 }

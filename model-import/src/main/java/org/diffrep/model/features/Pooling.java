@@ -65,6 +65,22 @@ public record Pooling(Type type, int size) {
         return type == Type.NONE ? channels * side * side : channels * size * size;
     }
 
+    /**
+     * Side of a block map of side {@code side} after this pooling: the pooled size, or the map's own
+     * side when pooling would not shrink it (unpooled, or a pool size at least the side).
+     */
+    public int outputSide(int side) {
+        return type == Type.NONE || size >= side ? side : size;
+    }
+
+    /** Pools block maps [N, C, H, H] to [N, C, s, s] with s = {@link #outputSide}; returns {@code maps} itself when s = H. */
+    public INDArray poolMaps(INDArray maps) {
+        long side = maps.size(2);
+        int out = outputSide((int) side);
+        if (out == side) return maps;
+        return apply(maps).reshape('c', maps.size(0), maps.size(1), out, out);
+    }
+
     static long cellStart(long i, long in, long out) {
         return Math.floorDiv(i * in, out);
     }

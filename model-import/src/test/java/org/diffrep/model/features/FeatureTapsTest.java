@@ -35,26 +35,27 @@ class FeatureTapsTest {
     void stackingSeveralTimestepsInOneForwardGivesTheSameFeaturesAsOneForwardPerT() {
         INDArray x0 = images(2, 1);
         long[] ids = {10, 11};
-        Map<FeatureTaps.Tap, INDArray> stacked = new FeatureTaps(net, DiffusionSchedule.linear1000())
-                .extract(x0, ids, List.of(50, 150, 400), List.of(24, 12));
-        Map<FeatureTaps.Tap, INDArray> separate = new FeatureTaps(net, DiffusionSchedule.linear1000()).optMaxBatch(2)
-                .extract(x0, ids, List.of(50, 150, 400), List.of(24, 12));
+        Map<Tap, INDArray> stacked = new FeatureTaps(net, DiffusionSchedule.linear1000())
+                .extract(x0, ids, FeatureTaps.grid(List.of(50, 150, 400), List.of(24, 12)));
+        Map<Tap, INDArray> separate = new FeatureTaps(net, DiffusionSchedule.linear1000()).optMaxBatch(2)
+                .extract(x0, ids, FeatureTaps.grid(List.of(50, 150, 400), List.of(24, 12)));
         assertThat(stacked.keySet()).containsExactlyElementsOf(separate.keySet());
-        assertThat(stacked.keySet()).first().isEqualTo(new FeatureTaps.Tap(50, 12));
+        assertThat(stacked.keySet()).first().isEqualTo(new Tap(50, 12));
         stacked.forEach((tap, f) -> assertThat(f.equalsWithEps(separate.get(tap), 1e-4)).as(tap.toString()).isTrue());
-        assertThat(stacked.get(new FeatureTaps.Tap(150, 24)).shape()).containsExactly(2, 32, 4, 4);
+        assertThat(stacked.get(new Tap(150, 24)).shape()).containsExactly(2, 32, 4, 4);
     }
 
     @Test
     void perImageNoiseDoesNotDependOnTheBatchAnImageIsIn() {
         INDArray x0 = images(3, 2);
         FeatureTaps taps = new FeatureTaps(net, DiffusionSchedule.linear1000()).optNoise(NoiseSource.perImage(7));
-        INDArray inBatch = taps.extractPooled(x0, new long[]{5, 6, 7}, List.of(150), List.of(19), Pooling.avg(2))
-                .get(new FeatureTaps.Tap(150, 19));
-        INDArray alone = taps.extractPooled(x0.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 2)), new long[]{6},
-                List.of(150), List.of(19), Pooling.avg(2)).get(new FeatureTaps.Tap(150, 19));
-        assertThat(alone.getRow(0).equalsWithEps(inBatch.getRow(1), 1e-4)).isTrue();
-        assertThat(inBatch.shape()).containsExactly(3, 32 * 4);
+        INDArray inBatch = taps.extract(x0, new long[]{5, 6, 7}, List.of(new Tap(150, 19)), b -> Pooling.avg(2))
+                .get(new Tap(150, 19));
+        INDArray alone = taps.extract(x0.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 2)), new long[]{6},
+                List.of(new Tap(150, 19)), b -> Pooling.avg(2)).get(new Tap(150, 19));
+        assertThat(alone.reshape(1, -1).getRow(0).equalsWithEps(inBatch.reshape(3, -1).getRow(1), 1e-4)).isTrue();
+        assertThat(inBatch.shape()).containsExactly(3, 32, 2, 2);
+        assertThat(taps.shape(19, Pooling.avg(2))).isEqualTo(new TapShape(32, 2));
     }
 
     @Test

@@ -3,14 +3,14 @@ package org.diffrep.training.cache;
 import org.diffrep.model.diffusion.DiffusionSchedule;
 import org.diffrep.model.features.FeatureTaps;
 import org.diffrep.model.features.NoiseSource;
+import org.diffrep.model.features.Pooling;
+import org.diffrep.model.features.Tap;
 import org.diffrep.model.unet.AdmUNet;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
+import java.util.Collection;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * The frozen U-Net as a {@link FeatureExtractor}: one forward per t and batch, stopping at the deepest
@@ -48,16 +48,8 @@ public final class BackboneExtractor implements FeatureExtractor {
     }
 
     @Override
-    public Map<Integer, INDArray> extract(INDArray x0, long[] ids, List<Integer> timesteps, List<Integer> blocks, NoiseSource noise) {
-        FeatureTaps taps = new FeatureTaps(net, DiffusionSchedule.linear1000()).optNoise(noise)
-                .optMaxBatch((int) x0.size(0));
-        Map<FeatureTaps.Tap, INDArray> out = taps.extract(x0, ids, timesteps, blocks);
-        Map<Integer, INDArray> byBlock = new LinkedHashMap<>();
-        for (int b : blocks) {
-            List<INDArray> perT = new ArrayList<>();
-            for (int t : timesteps) perT.add(out.get(new FeatureTaps.Tap(t, b)));
-            byBlock.put(b, perT.size() == 1 ? perT.get(0) : Nd4j.concat(0, perT.toArray(new INDArray[0])));
-        }
-        return byBlock;
+    public Map<Tap, INDArray> extract(INDArray x0, long[] ids, Collection<Tap> taps, IntFunction<Pooling> poolingOfBlock, NoiseSource noise) {
+        return new FeatureTaps(net, DiffusionSchedule.linear1000()).optNoise(noise).optMaxBatch((int) x0.size(0))
+                .extract(x0, ids, taps, poolingOfBlock);
     }
 }

@@ -1,5 +1,6 @@
 package org.diffrep.training.cache;
 
+import org.diffrep.model.features.Tap;
 import org.diffrep.training.data.Seeds;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.train.Feeder;
@@ -18,11 +19,11 @@ import java.util.Map;
 public final class CachedSplit implements Feeder, AutoCloseable {
 
     private final FeatureCache.Request request;
-    private final Map<String, CacheFile> files;
+    private final Map<Tap, CacheFile> files;
     private final int[] labels;
     private final long[] ids;
 
-    CachedSplit(FeatureCache.Request request, Map<String, CacheFile> files) {
+    CachedSplit(FeatureCache.Request request, Map<Tap, CacheFile> files) {
         this.request = request;
         this.files = files;
         CacheFile first = files.values().iterator().next();
@@ -35,7 +36,7 @@ public final class CachedSplit implements Feeder, AutoCloseable {
         Map<Integer, ClassifierGraph.Shape> m = new LinkedHashMap<>();
         int t = request.timesteps().get(0);
         for (int b : request.blocks()) {
-            CacheFile f = files.get(t + "/" + b);
+            CacheFile f = files.get(new Tap(t, b));
             m.put(b, new ClassifierGraph.Shape(f.channels(), f.side()));
         }
         return m;
@@ -70,12 +71,12 @@ public final class CachedSplit implements Feeder, AutoCloseable {
         Map<String, INDArray> ph = new HashMap<>();
         int nt = request.timesteps().size();
         for (int b : request.blocks()) {
-            CacheFile any = files.get(request.timesteps().get(0) + "/" + b);
+            CacheFile any = files.get(new Tap(request.timesteps().get(0), b));
             int len = any.featureLength();
             float[] values = new float[nt * indices.length * len];
             float[] one = new float[indices.length * len];
             for (int g = 0; g < nt; g++) {
-                files.get(request.timesteps().get(g) + "/" + b).read(indices, draw, one);
+                files.get(new Tap(request.timesteps().get(g), b)).read(indices, draw, one);
                 System.arraycopy(one, 0, values, g * one.length, one.length);
             }
             ph.put(ClassifierGraph.featureName(b), Nd4j.createFromArray(values)

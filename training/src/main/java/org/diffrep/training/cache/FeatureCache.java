@@ -3,13 +3,15 @@ package org.diffrep.training.cache;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.diffrep.model.features.FeatureTaps;
 import org.diffrep.model.features.NoiseSource;
 import org.diffrep.model.features.Pooling;
+import org.diffrep.model.features.Tap;
+import org.diffrep.model.features.TapShape;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Seeds;
 import org.diffrep.training.train.Feeder;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +19,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,11 +64,16 @@ public final class FeatureCache {
             timesteps = List.copyOf(timesteps);
             blocks = List.copyOf(blocks);
         }
+
+        /** Every (t, block) of the request, t-major, blocks ascending. */
+        public List<Tap> taps() {
+            return FeatureTaps.grid(timesteps, blocks);
+        }
     }
 
-    public CacheKey key(Request r, FeatureExtractor ex, int t, int block) {
-        return new CacheKey(ex.model(), ex.checkpoint(), r.source().describe(), t, block,
-                r.poolingOfBlock().apply(block).toString(), r.source().imageSize(), r.seed(), r.draws());
+    public CacheKey key(Request r, FeatureExtractor ex, Tap tap) {
+        return new CacheKey(ex.model(), ex.checkpoint(), r.source().describe(), tap.t(), tap.block(),
+                r.poolingOfBlock().apply(tap.block()).toString(), r.source().imageSize(), r.seed(), r.draws());
     }
 
     public Path file(CacheKey key) {
@@ -75,34 +81,30 @@ public final class FeatureCache {
     }
 
     /**
-     * Opens the cached features of every (t, block) of the request, first extracting those whose
-     * file is missing, partial, corrupt or written for something else (such files are deleted,
-     * never read).
+     * Opens the cached features of every tap of the request, first extracting those whose file is
+     * missing, partial, corrupt or written for something else (such files are deleted, never read).
      */
     public CachedSplit ensure(Request r, FeatureExtractor ex) {
         try {
-            Map<String, CacheKey> missing = new LinkedHashMap<>();
-            for (int t : r.timesteps()) {
-                for (int b : r.blocks()) {
-                    CacheKey key = key(r, ex, t, b);
-                    String problem = check(key, r.source());
-                    if (problem != null) {
-                        if (!problem.equals("missing")) log.warn("cache file {} is unusable ({}): rebuilding it", file(key), problem);
-                        Files.deleteIfExists(file(key));
-                        missing.put(t + "/" + b, key);
-                    }
+            Map<Tap, CacheKey> missing = new LinkedHashMap<>();
+            for (Tap tap : r.taps()) {
+                CacheKey key = key(r, ex, tap);
+                String problem = check(key, r.source());
+                if (problem != null) {
+                    if (!problem.equals("missing")) log.warn("cache file {} is unusable ({}): rebuilding it", file(key), problem);
+                    Files.deleteIfExists(file(key));
+                    missing.put(tap, key);
                 }
             }
             if (!missing.isEmpty()) extract(r, ex, missing);
-            Map<String, CacheFile> files = new LinkedHashMap<>();
-            for (int t : r.timesteps()) {
-                for (int b : r.blocks()) {
-                    CacheKey key = key(r, ex, t, b);
-                    try {
-                        files.put(t + "/" + b, CacheFile.open(file(key), key));
-                    } catch (CacheFile.InvalidCacheException e) {
-                        throw new IllegalStateException("cache file " + file(key) + " just written is unusable: " + e.getMessage());
-                    }
+            Map<Tap, CacheFile> files = new LinkedHashMap<>();
+            for (Tap tap : r.taps()) {
+                CacheKey key = key(r, ex, tap);
+                try {
+                    files.put(tap, CacheFile.open(file(key), key));
+                } catch (CacheFile.InvalidCacheException e) {
+                    files.values().forEach(CacheFile::close);
+                    throw new IllegalStateException("cache file " + file(key) + " just written is unusable: " + e.getMessage());
                 }
             }
             return new CachedSplit(r, files);
@@ -126,7 +128,7 @@ public final class FeatureCache {
         }
     }
 
-    private void extract(Request r, FeatureExtractor ex, Map<String, CacheKey> missing) throws IOException {
+    private void extract(Request r, FeatureExtractor ex, Map<Tap, CacheKey> missing) throws IOException {
         ImageSource src = r.source();
         int n = src.size();
         long[] ids = new long[n];
@@ -135,18 +137,13 @@ public final class FeatureCache {
             ids[i] = src.id(i);
             labels[i] = src.label(i);
         }
-        List<Integer> ts = new ArrayList<>();
-        List<Integer> blocks = new ArrayList<>();
-        Map<String, CacheFile.Writer> writers = new LinkedHashMap<>();
+        Map<Tap, CacheFile.Writer> writers = new LinkedHashMap<>();
         try {
-            for (Map.Entry<String, CacheKey> e : missing.entrySet()) {
-                CacheKey k = e.getValue();
-                if (!ts.contains(k.t())) ts.add(k.t());
-                if (!blocks.contains(k.block())) blocks.add(k.block());
-                int side = storedSide(r.poolingOfBlock().apply(k.block()), ex.side(k.block()));
-                writers.put(e.getKey(), new CacheFile.Writer(file(k), k, ids, labels, r.draws(), ex.channels(k.block()), side));
+            for (Map.Entry<Tap, CacheKey> e : missing.entrySet()) {
+                int block = e.getKey().block();
+                TapShape shape = ex.shape(block, r.poolingOfBlock().apply(block));
+                writers.put(e.getKey(), new CacheFile.Writer(file(e.getValue()), e.getValue(), ids, labels, r.draws(), shape.channels(), shape.side()));
             }
-            blocks.sort(Integer::compare);
             int batches = (n + r.batchSize() - 1) / r.batchSize();
             try (ProgressBar bar = progressBar("extract " + src.describe(), (long) batches * r.draws())) {
                 for (int draw = 0; draw < r.draws(); draw++) {
@@ -155,14 +152,8 @@ public final class FeatureCache {
                         int[] idx = Feeder.range(start, Math.min(start + r.batchSize(), n));
                         INDArray x0 = src.images(idx, Seeds.mix(r.seed(), draw, 2));
                         long[] batchIds = Arrays.copyOfRange(ids, start, start + idx.length);
-                        Map<Integer, INDArray> feats = ex.extract(x0, batchIds, ts, blocks, noise);
-                        for (Map.Entry<String, CacheKey> e : missing.entrySet()) {
-                            CacheKey k = e.getValue();
-                            int g = ts.indexOf(k.t());
-                            INDArray all = feats.get(k.block());
-                            INDArray mine = all.get(NDArrayIndex.interval((long) g * idx.length, (long) (g + 1) * idx.length));
-                            writers.get(e.getKey()).append(pooled(mine, r.poolingOfBlock().apply(k.block())));
-                        }
+                        Map<Tap, INDArray> feats = ex.extract(x0, batchIds, missing.keySet(), r.poolingOfBlock(), noise);
+                        for (Map.Entry<Tap, CacheFile.Writer> w : writers.entrySet()) w.getValue().append(floats(feats.get(w.getKey())));
                         if (bar != null) bar.step();
                     }
                 }
@@ -173,15 +164,9 @@ public final class FeatureCache {
         }
     }
 
-    /** Side of the stored map: the pooled size, or the block's own side when pooling would not shrink it. */
-    static int storedSide(Pooling p, int side) {
-        return p.type() == Pooling.Type.NONE || p.size() >= side ? side : p.size();
-    }
-
-    private static float[] pooled(INDArray maps, Pooling p) {
-        int side = (int) maps.size(2);
-        INDArray out = storedSide(p, side) == side ? maps : p.apply(maps);
-        return out.dup('c').data().asFloat();
+    /** The values of a tap's maps in C order, as the cache file stores them. */
+    static float[] floats(INDArray maps) {
+        return maps.dup('c').data().asFloat();
     }
 
     private ProgressBar progressBar(String task, long max) {

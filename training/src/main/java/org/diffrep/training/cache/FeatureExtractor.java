@@ -1,12 +1,20 @@
 package org.diffrep.training.cache;
 
 import org.diffrep.model.features.NoiseSource;
+import org.diffrep.model.features.Pooling;
+import org.diffrep.model.features.Tap;
+import org.diffrep.model.features.TapShape;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.List;
+import java.util.Collection;
 import java.util.Map;
+import java.util.function.IntFunction;
 
-/** Block features of noised images, as the cache fills itself; the real one runs the frozen U-Net. */
+/**
+ * Tap features of noised images as the cache fills itself: the real one runs the frozen U-Net
+ * through {@link org.diffrep.model.features.FeatureTaps}; stand-ins (raw pixels, test fakes) follow
+ * the same contract.
+ */
 public interface FeatureExtractor {
 
     /** Model and checkpoint identity for cache keys. */
@@ -14,12 +22,19 @@ public interface FeatureExtractor {
 
     String checkpoint();
 
+    /** Channels of a block's native map. */
     int channels(int block);
 
+    /** Side of a block's native map. */
     int side(int block);
 
+    /** What {@link #extract} returns for a block under a pooling. */
+    default TapShape shape(int block, Pooling pooling) {
+        return new TapShape(channels(block), pooling.outputSide(side(block)));
+    }
+
     /**
-     * @return per block, [T·N, C, S_b, S_b] with the T noise steps stacked t-major
+     * @return per tap, in the order of {@code taps}: [N, C, s, s] as {@link #shape} says
      */
-    Map<Integer, INDArray> extract(INDArray x0, long[] ids, List<Integer> timesteps, List<Integer> blocks, NoiseSource noise);
+    Map<Tap, INDArray> extract(INDArray x0, long[] ids, Collection<Tap> taps, IntFunction<Pooling> poolingOfBlock, NoiseSource noise);
 }

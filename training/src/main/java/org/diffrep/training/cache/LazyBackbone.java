@@ -2,6 +2,8 @@ package org.diffrep.training.cache;
 
 import org.diffrep.model.checkpoint.Checkpoints;
 import org.diffrep.model.features.NoiseSource;
+import org.diffrep.model.features.Pooling;
+import org.diffrep.model.features.Tap;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmUNet;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -15,8 +17,9 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.List;
+import java.util.Collection;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * The frozen U-Net, built on the first extraction: cache keys need only the config and the weights'
@@ -59,12 +62,12 @@ public final class LazyBackbone implements FeatureExtractor {
     }
 
     @Override
-    public Map<Integer, INDArray> extract(INDArray x0, long[] ids, List<Integer> timesteps, List<Integer> blocks, NoiseSource noise) {
+    public Map<Tap, INDArray> extract(INDArray x0, long[] ids, Collection<Tap> taps, IntFunction<Pooling> poolingOfBlock, NoiseSource noise) {
         if (real == null) {
             AdmUNet net = AdmUNet.builder(config).setWeights(Checkpoints.read(checkpoint)).optUpToBlock(deepest).build();
             real = new BackboneExtractor(net, checkpoint());
         }
-        return real.extract(x0, ids, timesteps, blocks, noise);
+        return real.extract(x0, ids, taps, poolingOfBlock, noise);
     }
 
     /** Hex SHA-256 of a file (checkpoints in cache keys and run provenance). */

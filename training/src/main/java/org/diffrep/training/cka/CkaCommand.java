@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.datasets.ImageDataset;
 import org.diffrep.model.features.Pooling;
+import org.diffrep.model.features.Tap;
 import org.diffrep.training.cache.CacheFile;
 import org.diffrep.training.cache.FeatureExtractor;
 import org.diffrep.training.data.ImageSource;
@@ -87,7 +88,7 @@ public final class CkaCommand implements Callable<Integer> {
         ImageDataset ds = features.openDataset();
         ImageSource eval = features.evalImages(ds);
         FeatureExtractor ex = features.extractor(bs);
-        Map<String, CacheFile> files = features.cached(eval, ex, timesteps, bs, pooling);
+        Map<Tap, CacheFile> files = features.cached(eval, ex, timesteps, bs, pooling);
         List<NpyFile> external = new ArrayList<>();
         long t0 = System.nanoTime();
         double[][] cka;
@@ -95,7 +96,7 @@ public final class CkaCommand implements Callable<Integer> {
         try {
             int n = eval.size();
             List<LinearCka.Rows> reps = new ArrayList<>();
-            files.forEach((tap, f) -> reps.add(new CacheRows(tap, f)));
+            files.forEach((tap, f) -> reps.add(new CacheRows(tap.t() + ":" + tap.block(), f)));
             for (Path p : npy) {
                 NpyFile f = NpyFile.open(p, null);
                 external.add(f);

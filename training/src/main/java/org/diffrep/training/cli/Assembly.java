@@ -19,7 +19,6 @@ import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.SyntheticImages;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
-import org.diffrep.training.heads.HeadKind;
 import org.diffrep.training.train.Feeder;
 import org.diffrep.training.train.ImageFeeder;
 import org.slf4j.Logger;
@@ -87,7 +86,7 @@ final class Assembly implements AutoCloseable {
         int deepest = head.blocks().get(head.blocks().size() - 1);
         AdmUNet net = AdmUNet.builder(config).setWeights(weights()::get).optUpToBlock(deepest).build();
         BackboneExtractor ex = new BackboneExtractor(net, checkpointSha256);
-        IntFunction<Pooling> pooling = b -> cachePooling(head, net.layout().block(b).side(config.imageSize()));
+        IntFunction<Pooling> pooling = b -> head.inputPooling(net.layout().block(b).side(config.imageSize()));
         FeatureCache cache = new FeatureCache(Path.of(setup.cache)).optProgress(progress);
         if (withTrain) {
             trainCache = cache.ensure(new FeatureCache.Request(trainImages, head.timesteps(), head.blocks(), pooling, seed,
@@ -95,13 +94,6 @@ final class Assembly implements AutoCloseable {
         }
         evalCache = cache.ensure(new FeatureCache.Request(evalImages, head.timesteps(), head.blocks(), pooling, seed, 1,
                 setup.extractBatch), ex);
-    }
-
-    /** What the cache stores per block: exactly the map the head's first layer needs. */
-    static Pooling cachePooling(HeadConfig head, int side) {
-        if (head.kind().isAttention()) return Pooling.avg(Math.min(side, head.poolCap()));
-        if (head.kind() == HeadKind.CNN) return Pooling.NONE;
-        return head.pool();
     }
 
     ClassifierGraph graph(HeadConfig head, long seed, boolean progress, boolean withTrain) {

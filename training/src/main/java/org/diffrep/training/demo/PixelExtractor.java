@@ -1,11 +1,15 @@
 package org.diffrep.training.demo;
 
 import org.diffrep.model.features.NoiseSource;
+import org.diffrep.model.features.Pooling;
+import org.diffrep.model.features.Tap;
 import org.diffrep.training.cache.FeatureExtractor;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.List;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * The clean input images as "block 0 features", so the raw-pixel baseline goes through exactly the
@@ -43,7 +47,12 @@ final class PixelExtractor implements FeatureExtractor {
     }
 
     @Override
-    public Map<Integer, INDArray> extract(INDArray x0, long[] ids, List<Integer> timesteps, List<Integer> blocks, NoiseSource noise) {
-        return Map.of(BLOCK, x0);
+    public Map<Tap, INDArray> extract(INDArray x0, long[] ids, Collection<Tap> taps, IntFunction<Pooling> poolingOfBlock, NoiseSource noise) {
+        Map<Tap, INDArray> out = new LinkedHashMap<>();
+        for (Tap tap : taps) {
+            if (tap.block() != BLOCK) throw new IllegalArgumentException("raw pixels are block " + BLOCK + ", not " + tap.block());
+            out.put(tap, poolingOfBlock.apply(BLOCK).poolMaps(x0));
+        }
+        return out;
     }
 }

@@ -100,14 +100,14 @@ public record HeadConfig(HeadKind kind, List<Integer> timesteps, List<Integer> b
         return new HeadConfig(kind, timesteps, blocks, pooling, hidden, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap, f, numClasses, standardize);
     }
 
-    /**
-     * Side of the map a head actually consumes from a block of the given side: the attention
-     * tokenizer's cap, or the linear/MLP pooling size; the CNN convolves the full map.
-     */
+    /** The pooling the head's first layer applies to a block map of the given side ({@link HeadKind#inputPooling}). */
+    public Pooling inputPooling(int blockSide) {
+        return kind.inputPooling(pool(), poolCap, blockSide);
+    }
+
+    /** Side of the map the head's first layer produces from a block of the given side. */
     public int inputSide(int blockSide) {
-        if (kind.isAttention()) return Math.min(blockSide, poolCap);
-        if (kind == HeadKind.CNN) return blockSide;
-        Pooling p = pool();
+        Pooling p = inputPooling(blockSide);
         return p.type() == Pooling.Type.NONE ? blockSide : p.size();
     }
 

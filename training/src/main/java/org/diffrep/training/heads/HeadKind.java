@@ -1,5 +1,7 @@
 package org.diffrep.training.heads;
 
+import org.diffrep.model.features.Pooling;
+
 import java.util.Locale;
 
 /** The head families of the paper (METHOD.md §4). */
@@ -17,6 +19,17 @@ public enum HeadKind {
     /** Tokenizer + transformer + CLS heads. */
     public boolean isAttention() {
         return this == ATTENTION || this == DIFFORMER || this == DIFFEED;
+    }
+
+    /**
+     * The pooling this kind of head applies first to a block map of side {@code blockSide}, i.e. what
+     * a feature cache must store for it: the attention tokenizer's avg:min(side, poolCap), none for
+     * the CNN (it convolves the full map), the configured pooling for linear and MLP heads.
+     */
+    public Pooling inputPooling(Pooling configured, int poolCap, int blockSide) {
+        if (isAttention()) return Pooling.avg(Math.min(blockSide, poolCap));
+        if (this == CNN) return Pooling.NONE;
+        return configured;
     }
 
     @Override

@@ -8,6 +8,7 @@ import org.diffrep.datasets.DatasetRegistry;
 import org.diffrep.datasets.ImageDataset;
 import org.diffrep.datasets.LoaderOptions;
 import org.diffrep.model.features.Pooling;
+import org.diffrep.model.features.Tap;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.training.cache.CacheFile;
@@ -129,18 +130,19 @@ public final class FeatureOptions {
 
     /**
      * Fills the cache for every (t, b) of a split where needed and opens the file of each; the caller
-     * closes them. Keys are "t:b".
+     * closes them. Keys are in the order of {@code ts} × {@code blocks}.
      */
-    public Map<String, CacheFile> cached(ImageSource src, FeatureExtractor ex, List<Integer> ts, List<Integer> blocks, Pooling pool) {
+    public Map<Tap, CacheFile> cached(ImageSource src, FeatureExtractor ex, List<Integer> ts, List<Integer> blocks, Pooling pool) {
         FeatureCache fc = new FeatureCache(cache).optProgress(!noProgress);
         FeatureCache.Request r = new FeatureCache.Request(src, ts, blocks, b -> pool, seed, 1, extractBatch);
         fc.ensure(r, ex).close();
-        Map<String, CacheFile> files = new java.util.LinkedHashMap<>();
+        Map<Tap, CacheFile> files = new java.util.LinkedHashMap<>();
         try {
             for (int t : ts) {
                 for (int b : blocks) {
-                    CacheKey key = fc.key(r, ex, t, b);
-                    files.put(t + ":" + b, CacheFile.open(fc.file(key), key));
+                    Tap tap = new Tap(t, b);
+                    CacheKey key = fc.key(r, ex, tap);
+                    files.put(tap, CacheFile.open(fc.file(key), key));
                 }
             }
         } catch (CacheFile.InvalidCacheException e) {

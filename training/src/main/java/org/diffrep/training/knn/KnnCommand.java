@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.datasets.ImageDataset;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.unet.AdmConfig;
+import org.diffrep.model.features.Tap;
 import org.diffrep.training.cache.CacheFile;
 import org.diffrep.training.cache.FeatureExtractor;
 import org.diffrep.training.data.ImageSource;
@@ -93,19 +94,18 @@ public final class KnnCommand implements Callable<Integer> {
         result.set("provenance", features.describe(train, eval, ex));
         ArrayNode rows = result.putArray("results");
 
-        Map<String, CacheFile> bank = features.cached(train, ex, timesteps, bs, pooling);
-        Map<String, CacheFile> queries = Map.of();
+        Map<Tap, CacheFile> bank = features.cached(train, ex, timesteps, bs, pooling);
+        Map<Tap, CacheFile> queries = Map.of();
         try {
             queries = features.cached(eval, ex, timesteps, bs, pooling);
-            for (String tap : bank.keySet()) {
+            for (Tap tap : bank.keySet()) {
                 long t0 = System.nanoTime();
                 CacheFile q = queries.get(tap);
                 WeightedKnn.Result r = new WeightedKnn(kArr, temperature, train.numClasses()).optChunkSize(chunk)
                         .evaluate(new CacheBank(bank.get(tap)), FeatureOptions.readAll(q), q.labels(), false);
                 ObjectNode row = rows.addObject();
-                String[] tb = tap.split(":");
-                row.put("t", Integer.parseInt(tb[0]));
-                row.put("block", Integer.parseInt(tb[1]));
+                row.put("t", tap.t());
+                row.put("block", tap.block());
                 row.put("dim", q.featureLength());
                 row.put("bank", r.bankSize());
                 row.put("queries", r.queries());

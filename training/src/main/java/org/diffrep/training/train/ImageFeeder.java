@@ -2,20 +2,19 @@ package org.diffrep.training.train;
 
 import org.diffrep.model.diffusion.DiffusionSchedule;
 import org.diffrep.model.features.NoiseSource;
+import org.diffrep.model.features.NoisedBatch;
 import org.diffrep.model.unet.AdmUNet;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Seeds;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Feeds a graph-native classifier: loads the images, draws ε and forms x_t = q_sample(x0, t, ε) for
- * every t of the head, stacked t-major into one U-Net batch.
+ * Feeds a graph-native classifier: loads the images and noises them for every t of the head,
+ * stacked t-major into one U-Net batch ({@link NoisedBatch}, as feature extraction does).
  *
  * <p>The official code draws fresh ε on every forward, in training and evaluation. Here ε is a
  * function of (seed, epoch, image, t): still a new draw every epoch, but a resumed run repeats it
@@ -62,18 +61,10 @@ public final class ImageFeeder implements Feeder {
         INDArray x0 = source.images(indices, Seeds.mix(seed, stream));
         long[] ids = new long[indices.length];
         for (int i = 0; i < ids.length; i++) ids[i] = source.id(indices[i]);
-        NoiseSource noise = NoiseSource.perImage(Seeds.mix(seed, stream, 1));
-        long[] sample = {x0.size(1), x0.size(2), x0.size(3)};
-        List<INDArray> xs = new ArrayList<>();
-        float[] t = new float[indices.length * timesteps.size()];
-        for (int g = 0; g < timesteps.size(); g++) {
-            int step = timesteps.get(g);
-            xs.add(schedule.qSample(x0, step, noise.noise(sample, ids, step)));
-            java.util.Arrays.fill(t, g * indices.length, (g + 1) * indices.length, step);
-        }
+        NoisedBatch xt = NoisedBatch.of(schedule, x0, ids, timesteps, NoiseSource.perImage(Seeds.mix(seed, stream, 1)));
         Map<String, INDArray> ph = new HashMap<>();
-        ph.put(AdmUNet.INPUT, xs.size() == 1 ? xs.get(0) : Nd4j.concat(0, xs.toArray(new INDArray[0])));
-        ph.put(AdmUNet.TIMESTEPS, Nd4j.createFromArray(t));
+        ph.put(AdmUNet.INPUT, xt.images());
+        ph.put(AdmUNet.TIMESTEPS, xt.timesteps());
         return ph;
     }
 }

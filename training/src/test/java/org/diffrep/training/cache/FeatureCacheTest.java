@@ -1,6 +1,7 @@
 package org.diffrep.training.cache;
 
 import org.diffrep.model.features.Pooling;
+import org.diffrep.model.features.Tap;
 import org.diffrep.training.data.SyntheticImages;
 import org.diffrep.training.train.Feeder;
 import org.junit.jupiter.api.Test;
@@ -64,8 +65,8 @@ class FeatureCacheTest {
         try (CachedSplit s = cache.ensure(request(1), ex)) {
             expected = features(s, Feeder.EVAL);
         }
-        Path file = cache.file(cache.key(request(1), ex, 150, 24));
-        Path other = cache.file(cache.key(request(1), ex, 90, 24));
+        Path file = cache.file(cache.key(request(1), ex, new Tap(150, 24)));
+        Path other = cache.file(cache.key(request(1), ex, new Tap(90, 24)));
         long size = Files.size(file);
 
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
