@@ -11,6 +11,7 @@ import org.deeplearning4j.arbiter.optimize.parameter.continuous.ContinuousParame
 import org.deeplearning4j.arbiter.optimize.parameter.discrete.DiscreteParameterSpace;
 import org.deeplearning4j.arbiter.optimize.parameter.integer.IntegerParameterSpace;
 import org.diffrep.model.features.Pooling;
+import org.diffrep.training.train.OptimizerKind;
 import org.diffrep.training.train.TrainConfig;
 
 import java.io.IOException;
@@ -158,11 +159,19 @@ public final class SearchSpace {
         JsonNode tr = section(root, "train", TRAIN);
         int epochs = integer(tr, "train.epochs", "epochs", 10, 1, 100_000);
         int batch = integer(tr, "train.batch", "batch", 64, 1, 1 << 20);
-        String optimizer = text(tr, "optimizer", "adam").toLowerCase(Locale.ROOT);
-        if (!optimizer.equals("adam") && !optimizer.equals("sgd")) throw new SpaceException("train.optimizer", "must be sgd or adam, got '" + optimizer + "'");
-        TrainConfig train = new TrainConfig(epochs, batch, 1e-3, optimizer, number(tr, "train.momentum", "momentum", 0, 0, 1),
-                number(tr, "train.weight_decay", "weight_decay", 0, 0, 1), integer(tr, "train.lr_step", "lr_step", 1_000_000, 1, Integer.MAX_VALUE),
-                number(tr, "train.lr_gamma", "lr_gamma", 0.1, 0, 1), 0, integer(tr, "train.eval_batch", "eval_batch", batch, 1, 1 << 20));
+        String optimizerName = text(tr, "optimizer", "adam");
+        OptimizerKind optimizer;
+        try {
+            optimizer = OptimizerKind.parse(optimizerName);
+        } catch (IllegalArgumentException e) {
+            throw new SpaceException("train.optimizer", "must be sgd or adam, got '" + optimizerName + "'");
+        }
+        TrainConfig train = TrainConfig.builder(1e-3, batch).optEpochs(epochs).optOptimizer(optimizer)
+                .optMomentum(number(tr, "train.momentum", "momentum", 0, 0, 1))
+                .optWeightDecay(number(tr, "train.weight_decay", "weight_decay", 0, 0, 1))
+                .optLrSchedule(integer(tr, "train.lr_step", "lr_step", 1_000_000, 1, Integer.MAX_VALUE),
+                        number(tr, "train.lr_gamma", "lr_gamma", 0.1, 0, 1))
+                .optEvalBatch(integer(tr, "train.eval_batch", "eval_batch", batch, 1, 1 << 20)).build();
         JsonNode da = section(root, "data", DATA);
         Data data = new Data(integer(da, "data.limit_train", "limit_train", 0, 0, Integer.MAX_VALUE),
                 integer(da, "data.limit_eval", "limit_eval", 0, 0, Integer.MAX_VALUE), integer(da, "data.draws", "draws", 1, 1, 1000),
@@ -355,8 +364,7 @@ public final class SearchSpace {
 
     /** The shared recipe; each candidate replaces the learning rate and the seed is the sweep's. */
     public TrainConfig train(double candidateLr) {
-        return new TrainConfig(train.epochs(), train.batchSize(), candidateLr, train.optimizer(), train.momentum(), train.weightDecay(),
-                train.lrStep(), train.lrGamma(), seed, train.evalBatch());
+        return train.toBuilder().setLr(candidateLr).optSeed(seed).build();
     }
 
     public Data data() {

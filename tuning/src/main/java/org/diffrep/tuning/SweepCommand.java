@@ -1,19 +1,12 @@
 package org.diffrep.tuning;
 
-import org.diffrep.training.cache.LazyBackbone;
 
-import org.diffrep.datasets.DatasetRegistry;
-import org.diffrep.datasets.ImageDataset;
-import org.diffrep.datasets.LoaderOptions;
 import org.diffrep.model.unet.AdmConfig;
-import org.diffrep.model.unet.AdmConfigs;
-import org.diffrep.training.data.DatasetImages;
 import org.diffrep.training.data.ImageSource;
-import org.diffrep.training.data.SyntheticImages;
-import org.diffrep.training.pretrain.FashionMnistImages;
-import org.diffrep.training.pretrain.ShippedFiles;
 import picocli.CommandLine;
+import org.diffrep.training.cli.InputOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
@@ -34,36 +27,14 @@ import java.util.concurrent.Callable;
                 "Without --dataset and --config: the shipped Fashion-MNIST data and model (adm-fmnist)."})
 public final class SweepCommand implements Callable<Integer> {
 
-    static final String FASHION_MNIST = "fashion-mnist";
-    static final String FMNIST_CONFIG = "adm-fmnist";
-
     @Option(names = "--space", required = true, description = "Search space (YAML).")
     Path space;
 
-    @Option(names = "--dataset", description = "Dataset name (" + FASHION_MNIST + ", imagenet, cub, ...) or 'synthetic' (generated 4-class"
-            + " squares, 3-channel configs) (default: the shipped Fashion-MNIST).")
-    String dataset;
-
-    @Option(names = "--root", description = "Dataset root in its official layout (default for fashion-mnist: the shipped copy).")
-    Path root;
-
-    @Option(names = "--config", description = "U-Net config name or config.json (default: " + FMNIST_CONFIG + " for fashion-mnist, else adm-256-uncond).")
-    String config;
-
-    @Option(names = "--checkpoint", description = "U-Net weights (.pt or .npz) (default for " + FMNIST_CONFIG + ": the shipped model).")
-    Path checkpoint;
+    @Mixin
+    InputOptions inputs = new InputOptions();
 
     @Option(names = "--out", defaultValue = "runs/sweep", description = "Sweep directory (default ${DEFAULT-VALUE}).")
     Path out;
-
-    @Option(names = "--limit-train", description = "Use only the first N training images (overrides data.limit_train).")
-    Integer limitTrain;
-
-    @Option(names = "--limit-eval", description = "Use only the first N evaluation images (overrides data.limit_eval).")
-    Integer limitEval;
-
-    @Option(names = "--threads", defaultValue = "2", description = "Image decode threads (default ${DEFAULT-VALUE}).")
-    int threads;
 
     @Option(names = "--top", defaultValue = "20", description = "Rows of the ranked table printed (default ${DEFAULT-VALUE}).")
     int top;
@@ -79,7 +50,7 @@ public final class SweepCommand implements Callable<Integer> {
         PrintWriter pw = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         SearchSpace s;
-        Inputs in;
+        SweepInputs in;
         try {
             s = SearchSpace.read(space);
             in = inputs(s);
@@ -91,10 +62,10 @@ public final class SweepCommand implements Callable<Integer> {
         AdmConfig cfg = in.config();
         ImageSource train = in.train();
         ImageSource eval = in.eval();
-        String ds = dataset != null ? dataset : FASHION_MNIST;
+        String ds = inputs.dataset;
         Files.createDirectories(out);
         int deepest = s.blocks().values() != null ? s.blocks().values().stream().mapToInt(Integer::intValue).max().orElseThrow() : s.blocks().max();
-        Sweep sweep = new Sweep(s, train, eval, new LazyBackbone(cfg, in.weights(), deepest), out).optProgress(!noProgress)
+        Sweep sweep = new Sweep(s, train, eval, in.resolved().extractor(deepest), out).optProgress(!noProgress)
                 .optListener(new Sweep.Listener() {
                     @Override
                     public void extracted(int t, List<Integer> blocks, double seconds) {
@@ -141,51 +112,23 @@ public final class SweepCommand implements Callable<Integer> {
     }
 
     /** Model, weights and data of the sweep, resolved from the options (the embedded default where they are missing). */
-    record Inputs(AdmConfig config, Path weights, ImageSource train, ImageSource eval) {}
+    record SweepInputs(org.diffrep.training.data.Inputs resolved, AdmConfig config, ImageSource train, ImageSource eval) {}
 
-    private Inputs inputs(SearchSpace s) {
-        String ds = dataset != null ? dataset : FASHION_MNIST;
-        AdmConfig cfg = AdmConfigs.resolve(config != null ? config : ds.equals(FASHION_MNIST) ? FMNIST_CONFIG : "adm-256-uncond");
+    /**
+     * The limits on the command line win over the space file's; the training split is not augmented
+     * (a sweep compares cells on the same images; its draws differ by noise).
+     */
+    private SweepInputs inputs(SearchSpace s) {
+        if (inputs.limitTrain == 0) inputs.limitTrain = s.data().limitTrain();
+        if (inputs.limitEval == 0) inputs.limitEval = s.data().limitEval();
+        org.diffrep.training.data.Inputs in = inputs.resolver().optTrainTransform(org.diffrep.training.data.Inputs.TrainTransform.NONE).build();
+        AdmConfig cfg = in.config();
         try {
             s.checkBlocks(cfg.layout().numBlocks(), cfg.name());
         } catch (SpaceException e) {
             throw new SpaceException(space + ": " + e.getMessage());
         }
-        Path weights = checkpoint != null ? checkpoint : shipped(ShippedFiles.MODEL, "--checkpoint", cfg.name().equals(FMNIST_CONFIG), "config " + cfg.name());
-        int nTrain = limitTrain != null ? limitTrain : s.data().limitTrain();
-        int nEval = limitEval != null ? limitEval : s.data().limitEval();
-        if (ds.equals("synthetic")) {
-            if (cfg.inChannels() != 3) throw new IllegalArgumentException("the synthetic dataset is RGB; " + cfg.name() + " takes " + cfg.inChannels() + " channel(s)");
-            return new Inputs(cfg, weights, new SyntheticImages(cfg.imageSize(), nTrain > 0 ? nTrain : 64, 4, 1),
-                    new SyntheticImages(cfg.imageSize(), nEval > 0 ? nEval : 32, 4, 2));
-        }
-        Path r = root != null ? root : shipped(ShippedFiles.DATA, "--root", ds.equals(FASHION_MNIST), "dataset " + ds);
-        ImageDataset d = DatasetRegistry.open(ds, r);
-        return new Inputs(cfg, weights, images(d, d.trainSplit(), cfg, nTrain, true), images(d, d.evalSplit(), cfg, nEval, false));
-    }
-
-    private ImageSource images(ImageDataset d, String split, AdmConfig cfg, int limit, boolean train) {
-        if (d.name().equals(FASHION_MNIST) && cfg.inChannels() == 1) {
-            FashionMnistImages all = FashionMnistImages.of(d, split, false);
-            if (limit <= 0 || limit >= all.size()) return all;
-            int[] first = new int[limit];
-            for (int i = 0; i < limit; i++) first[i] = i;
-            return all.subset(first);
-        }
-        LoaderOptions o = (train ? LoaderOptions.training(cfg.imageSize(), 0) : LoaderOptions.evaluation(cfg.imageSize()))
-                .withChannels(cfg.inChannels()).withThreads(threads);
-        return new DatasetImages(d, split, o, limit);
-    }
-
-    /** A file shipped with the repository (the embedded default), or a clear error naming the option to pass instead. */
-    private static Path shipped(String relative, String option, boolean applies, String what) {
-        if (!applies) throw new IllegalArgumentException(option + " is required for " + what);
-        try {
-            return ShippedFiles.find(relative);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("the embedded default needs " + relative + ", which is not in this checkout (" + e.getMessage()
-                    + "); pass " + option + " explicitly", e);
-        }
+        return new SweepInputs(in, cfg, in.trainImages(), in.evalImages());
     }
 
     public static void main(String[] args) {

@@ -3,7 +3,7 @@ package org.diffrep.tuning;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.diffrep.model.checkpoint.NpzWriter;
 import org.diffrep.model.unet.AdmConfigs;
-import org.diffrep.training.pretrain.ShippedFiles;
+import org.diffrep.training.data.ShippedFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -84,7 +84,7 @@ class SweepCommandTest {
         Files.createDirectories(home.resolve(ShippedFiles.MODEL).getParent());
         Nd4j.getRandom().setSeed(1);
         Map<String, INDArray> weights = new LinkedHashMap<>();
-        AdmConfigs.get(SweepCommand.FMNIST_CONFIG).expectedStateDict().forEach((k, shape) -> weights.put(k, Nd4j.randn(DataType.FLOAT, shape).muli(0.05)));
+        AdmConfigs.get(org.diffrep.training.data.Inputs.SHIPPED_CONFIG).expectedStateDict().forEach((k, shape) -> weights.put(k, Nd4j.randn(DataType.FLOAT, shape).muli(0.05)));
         NpzWriter.write(home.resolve(ShippedFiles.MODEL), weights);
         Path space = Files.writeString(dir.resolve("space.yaml"), "t: [100]\nblocks: [10, 13]\ntrain: {epochs: 1, batch: 32}\n");
         System.setProperty("diffrep.home", home.toString());

@@ -15,45 +15,190 @@ import java.util.stream.Collectors;
 /**
  * Hyper-parameters of a guided-diffusion {@code UNetModel}, with the same meaning and defaults as
  * guided-diffusion's {@code create_model} flags. {@link #layout()} turns them into the block list
- * that both the state_dict check and the SameDiff builder walk.
- *
- * @param attentionResolutions feature-map sides (in pixels) that get attention, e.g. 32,16,8
- * @param numHeads             used only when {@code numHeadChannels == -1}
- * @param numHeadChannels      channels per attention head, or -1 to use {@code numHeads}
+ * that both the state_dict check and the SameDiff builder walk. Built with {@link #builder}
+ * (setX for what has no default, optX for the rest); {@link #featureDefaults()} says which (t, b)
+ * a command reads when none is given, like timm's pretrained_cfg (not part of the architecture:
+ * it enters neither {@link #equals} nor {@link #toString}, which names cache entries).
  */
-public record AdmConfig(
-        String name,
-        int imageSize,
-        int inChannels,
-        int modelChannels,
-        int outChannels,
-        int numResBlocks,
-        List<Integer> attentionResolutions,
-        List<Double> channelMult,
-        int numHeads,
-        int numHeadChannels,
-        int numHeadsUpsample,
-        boolean useScaleShiftNorm,
-        boolean resblockUpdown,
-        boolean convResample,
-        boolean useNewAttentionOrder,
-        int groupNormGroups,
-        double groupNormEps) {
+public final class AdmConfig {
 
-    public AdmConfig {
+    private final String name;
+    private final int imageSize;
+    private final int inChannels;
+    private final int modelChannels;
+    private final int outChannels;
+    private final int numResBlocks;
+    private final List<Integer> attentionResolutions;
+    private final List<Double> channelMult;
+    private final int numHeads;
+    private final int numHeadChannels;
+    private final int numHeadsUpsample;
+    private final boolean useScaleShiftNorm;
+    private final boolean resblockUpdown;
+    private final boolean convResample;
+    private final boolean useNewAttentionOrder;
+    private final int groupNormGroups;
+    private final double groupNormEps;
+    private final FeatureDefaults featureDefaults;
+
+    private AdmConfig(Builder b) {
+        this.name = b.name;
+        this.imageSize = b.imageSize;
+        this.inChannels = b.inChannels;
+        this.modelChannels = b.modelChannels;
+        this.outChannels = b.outChannels == null ? b.inChannels : b.outChannels;
+        this.numResBlocks = b.numResBlocks;
+        this.channelMult = List.copyOf(b.channelMult == null ? defaultChannelMult(b.imageSize) : b.channelMult);
+        this.attentionResolutions = List.copyOf(b.attentionResolutions);
+        this.numHeads = b.numHeads;
+        this.numHeadChannels = b.numHeadChannels;
+        this.numHeadsUpsample = b.numHeadsUpsample;
+        this.useScaleShiftNorm = b.useScaleShiftNorm;
+        this.resblockUpdown = b.resblockUpdown;
+        this.convResample = b.convResample;
+        this.useNewAttentionOrder = b.useNewAttentionOrder;
+        this.groupNormGroups = b.groupNormGroups;
+        this.groupNormEps = b.groupNormEps;
+        require(name != null && !name.isBlank(), "a config needs a name");
         require(imageSize > 0 && inChannels > 0 && modelChannels > 0 && outChannels > 0, "sizes must be positive");
         require(numResBlocks > 0, "num_res_blocks must be >= 1");
         require(!channelMult.isEmpty(), "channel_mult must not be empty");
         require(numHeadChannels == -1 || numHeadChannels > 0, "num_head_channels must be -1 or positive");
         require(numHeadChannels != -1 || numHeads > 0, "num_heads must be positive when num_head_channels is -1");
-        attentionResolutions = List.copyOf(attentionResolutions);
-        channelMult = List.copyOf(channelMult);
         int downsampling = 1 << (channelMult.size() - 1);
         require(imageSize % downsampling == 0, "image_size " + imageSize + " is not divisible by 2^(levels-1) = " + downsampling);
         for (double m : channelMult) {
             require(((int) (m * modelChannels)) % groupNormGroups == 0,
                     "channels " + (int) (m * modelChannels) + " not divisible by " + groupNormGroups + " GroupNorm groups");
         }
+        this.featureDefaults = b.featureDefaults != null ? b.featureDefaults.checked(layout().numBlocks(), name)
+                : FeatureDefaults.forLayout(layout());
+    }
+
+    /** A config with guided-diffusion's defaults for everything but its name, side and width. */
+    public static Builder builder(String name, int imageSize, int modelChannels) {
+        return new Builder(name, imageSize, modelChannels);
+    }
+
+    /** A builder holding every setting of this config, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder(name, imageSize, modelChannels).optInChannels(inChannels).optOutChannels(outChannels)
+                .optNumResBlocks(numResBlocks).optAttentionResolutions(attentionResolutions).optChannelMult(channelMult)
+                .optNumHeads(numHeads).optNumHeadChannels(numHeadChannels).optNumHeadsUpsample(numHeadsUpsample)
+                .optUseScaleShiftNorm(useScaleShiftNorm).optResblockUpdown(resblockUpdown).optConvResample(convResample)
+                .optUseNewAttentionOrder(useNewAttentionOrder).optGroupNorm(groupNormGroups, groupNormEps)
+                .optFeatureDefaults(featureDefaults);
+    }
+
+    /** Builds an {@link AdmConfig}; the defaults are guided-diffusion's {@code create_model} defaults. */
+    public static final class Builder {
+        private String name;
+        private int imageSize;
+        private int modelChannels;
+        private int inChannels = 3;
+        private Integer outChannels;
+        private int numResBlocks = 2;
+        private List<Integer> attentionResolutions = List.of(16, 8);
+        private List<Double> channelMult;
+        private int numHeads = 4;
+        private int numHeadChannels = -1;
+        private int numHeadsUpsample = -1;
+        private boolean useScaleShiftNorm = true;
+        private boolean resblockUpdown;
+        private boolean convResample = true;
+        private boolean useNewAttentionOrder;
+        private int groupNormGroups = 32;
+        private double groupNormEps = 1e-5;
+        private FeatureDefaults featureDefaults;
+
+        private Builder(String name, int imageSize, int modelChannels) {
+            this.name = name;
+            this.imageSize = imageSize;
+            this.modelChannels = modelChannels;
+        }
+
+        public Builder setName(String v) { name = v; return this; }
+        public Builder setImageSize(int v) { imageSize = v; return this; }
+        public Builder setModelChannels(int v) { modelChannels = v; return this; }
+        /** Image channels (default 3). */
+        public Builder optInChannels(int v) { inChannels = v; return this; }
+        /** Output channels (default: in_channels; twice that with learn_sigma). */
+        public Builder optOutChannels(int v) { outChannels = v; return this; }
+        public Builder optNumResBlocks(int v) { numResBlocks = v; return this; }
+        /** Feature-map sides (in pixels) that get attention (default 16, 8). */
+        public Builder optAttentionResolutions(List<Integer> v) { attentionResolutions = v; return this; }
+        /** Width multiplier per level (default: guided-diffusion's for the image size). */
+        public Builder optChannelMult(List<Double> v) { channelMult = v; return this; }
+        /** Attention heads; used only when num_head_channels is -1 (default 4). */
+        public Builder optNumHeads(int v) { numHeads = v; return this; }
+        /** Channels per attention head, or -1 to use num_heads (default -1). */
+        public Builder optNumHeadChannels(int v) { numHeadChannels = v; return this; }
+        public Builder optNumHeadsUpsample(int v) { numHeadsUpsample = v; return this; }
+        public Builder optUseScaleShiftNorm(boolean v) { useScaleShiftNorm = v; return this; }
+        public Builder optResblockUpdown(boolean v) { resblockUpdown = v; return this; }
+        public Builder optConvResample(boolean v) { convResample = v; return this; }
+        public Builder optUseNewAttentionOrder(boolean v) { useNewAttentionOrder = v; return this; }
+        public Builder optGroupNorm(int groups, double eps) { groupNormGroups = groups; groupNormEps = eps; return this; }
+        /** The (t, b) commands read when none is given (default: {@link FeatureDefaults#forLayout}). */
+        public Builder optFeatureDefaults(FeatureDefaults v) { featureDefaults = v; return this; }
+
+        public AdmConfig build() {
+            return new AdmConfig(this);
+        }
+    }
+
+    public String name() { return name; }
+    public int imageSize() { return imageSize; }
+    public int inChannels() { return inChannels; }
+    public int modelChannels() { return modelChannels; }
+    public int outChannels() { return outChannels; }
+    public int numResBlocks() { return numResBlocks; }
+    /** Feature-map sides (in pixels) that get attention, e.g. 32,16,8. */
+    public List<Integer> attentionResolutions() { return attentionResolutions; }
+    public List<Double> channelMult() { return channelMult; }
+    /** Used only when {@code numHeadChannels == -1}. */
+    public int numHeads() { return numHeads; }
+    /** Channels per attention head, or -1 to use {@code numHeads}. */
+    public int numHeadChannels() { return numHeadChannels; }
+    public int numHeadsUpsample() { return numHeadsUpsample; }
+    public boolean useScaleShiftNorm() { return useScaleShiftNorm; }
+    public boolean resblockUpdown() { return resblockUpdown; }
+    public boolean convResample() { return convResample; }
+    public boolean useNewAttentionOrder() { return useNewAttentionOrder; }
+    public int groupNormGroups() { return groupNormGroups; }
+    public double groupNormEps() { return groupNormEps; }
+    /** Which (t, b) a command reads from this model when the user names none. */
+    public FeatureDefaults featureDefaults() { return featureDefaults; }
+
+    private List<Object> architecture() {
+        return Arrays.asList(name, imageSize, inChannels, modelChannels, outChannels, numResBlocks, attentionResolutions,
+                channelMult, numHeads, numHeadChannels, numHeadsUpsample, useScaleShiftNorm, resblockUpdown, convResample,
+                useNewAttentionOrder, groupNormGroups, groupNormEps);
+    }
+
+    private static final List<String> ARCHITECTURE = List.of("name", "imageSize", "inChannels", "modelChannels", "outChannels",
+            "numResBlocks", "attentionResolutions", "channelMult", "numHeads", "numHeadChannels", "numHeadsUpsample",
+            "useScaleShiftNorm", "resblockUpdown", "convResample", "useNewAttentionOrder", "groupNormGroups", "groupNormEps");
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof AdmConfig c && architecture().equals(c.architecture());
+    }
+
+    @Override
+    public int hashCode() {
+        return architecture().hashCode();
+    }
+
+    /** The architecture in a fixed format: feature-cache keys and run files name the model by it. */
+    @Override
+    public String toString() {
+        List<Object> values = architecture();
+        StringBuilder sb = new StringBuilder("AdmConfig[");
+        for (int i = 0; i < values.size(); i++) {
+            sb.append(i == 0 ? "" : ", ").append(ARCHITECTURE.get(i)).append('=').append(values.get(i));
+        }
+        return sb.append(']').toString();
     }
 
     private static void require(boolean ok, String message) {
@@ -74,17 +219,14 @@ public record AdmConfig(
     }
 
     public AdmConfig withImageSize(int size) {
-        return new AdmConfig(name, size, inChannels, modelChannels, outChannels, numResBlocks,
-                // attention is tied to the downsampling factor, which must not move with the input size
-                attentionDownsampleFactors().stream().map(ds -> size / ds).collect(Collectors.toList()),
-                channelMult, numHeads, numHeadChannels, numHeadsUpsample, useScaleShiftNorm, resblockUpdown,
-                convResample, useNewAttentionOrder, groupNormGroups, groupNormEps);
+        // attention is tied to the downsampling factor, which must not move with the input size
+        return toBuilder().setImageSize(size)
+                .optAttentionResolutions(attentionDownsampleFactors().stream().map(ds -> size / ds).collect(Collectors.toList()))
+                .build();
     }
 
     public AdmConfig withName(String newName) {
-        return new AdmConfig(newName, imageSize, inChannels, modelChannels, outChannels, numResBlocks, attentionResolutions,
-                channelMult, numHeads, numHeadChannels, numHeadsUpsample, useScaleShiftNorm, resblockUpdown,
-                convResample, useNewAttentionOrder, groupNormGroups, groupNormEps);
+        return toBuilder().setName(newName).build();
     }
 
     /** guided-diffusion converts attention resolutions to downsampling factors {@code image_size / res}. */
@@ -140,12 +282,14 @@ public record AdmConfig(
         List<Integer> attention = n.has("attention_resolutions")
                 ? doubles(n.get("attention_resolutions")).stream().map(Double::intValue).collect(Collectors.toList())
                 : List.of(16, 8);
-        return new AdmConfig(name, imageSize, inChannels, modelChannels, outChannels,
-                n.path("num_res_blocks").asInt(2), attention, mult,
-                n.path("num_heads").asInt(4), n.path("num_head_channels").asInt(-1), n.path("num_heads_upsample").asInt(-1),
-                n.path("use_scale_shift_norm").asBoolean(true), n.path("resblock_updown").asBoolean(false),
-                n.path("conv_resample").asBoolean(true), n.path("use_new_attention_order").asBoolean(false),
-                n.path("groupnorm_groups").asInt(32), n.path("groupnorm_eps").asDouble(1e-5));
+        return builder(name, imageSize, modelChannels).optInChannels(inChannels).optOutChannels(outChannels)
+                .optNumResBlocks(n.path("num_res_blocks").asInt(2)).optAttentionResolutions(attention).optChannelMult(mult)
+                .optNumHeads(n.path("num_heads").asInt(4)).optNumHeadChannels(n.path("num_head_channels").asInt(-1))
+                .optNumHeadsUpsample(n.path("num_heads_upsample").asInt(-1))
+                .optUseScaleShiftNorm(n.path("use_scale_shift_norm").asBoolean(true)).optResblockUpdown(n.path("resblock_updown").asBoolean(false))
+                .optConvResample(n.path("conv_resample").asBoolean(true)).optUseNewAttentionOrder(n.path("use_new_attention_order").asBoolean(false))
+                .optGroupNorm(n.path("groupnorm_groups").asInt(32), n.path("groupnorm_eps").asDouble(1e-5))
+                .build();
     }
 
     /** The flags in guided-diffusion's names, so a config can be written next to results and read back. */

@@ -17,12 +17,20 @@ public final class AdmConfigs {
 
     static {
         // guided-diffusion's 256x256_diffusion_uncond.pt flags (the paper's backbone)
-        register(new AdmConfig("adm-256-uncond", 256, 3, 256, 6, 2, List.of(32, 16, 8),
-                AdmConfig.defaultChannelMult(256), 4, 64, -1, true, true, true, false, 32, 1e-5));
+        register(AdmConfig.builder("adm-256-uncond", 256, 256).optOutChannels(6).optAttentionResolutions(List.of(32, 16, 8))
+                .optNumHeadChannels(64).optResblockUpdown(true).optFeatureDefaults(FeatureDefaults.ADM_256).build());
         // the adm-tiny fixture: same 37-block tree as adm-256-uncond at 32 channels and 64 px
-        register(new AdmConfig("adm-tiny", 64, 3, 32, 6, 2, List.of(8, 4, 2),
-                List.of(1.0, 1.0, 1.0, 1.0, 1.0, 1.0), 1, 8, -1, true, true, true, false, 32, 1e-5));
-        register(new AdmConfig("adm-fmnist", 32, 1, 32, 1, 2, List.of(16, 8), List.of(1.0, 2.0, 2.0), 4, 32, -1, true, true, true, false, 32, 1e-5));
+        register(AdmConfig.builder("adm-tiny", 64, 32).optOutChannels(6).optAttentionResolutions(List.of(8, 4, 2))
+                .optChannelMult(List.of(1.0, 1.0, 1.0, 1.0, 1.0, 1.0)).optNumHeads(1).optNumHeadChannels(8).optResblockUpdown(true)
+                .optFeatureDefaults(FeatureDefaults.ADM_256).build());
+        // the shipped Fashion-MNIST model (19 blocks); its defaults are the cells measured best with it (README: demo, kNN):
+        // linear probe t=10 b=13, kNN t=10 b=10 (the middle block); DifFormer fuses the middle block and two decoder blocks
+        register(AdmConfig.builder("adm-fmnist", 32, 32).optInChannels(1).optChannelMult(List.of(1.0, 2.0, 2.0))
+                .optNumHeadChannels(32).optResblockUpdown(true)
+                .optFeatureDefaults(new FeatureDefaults(FeatureDefaults.Taps.of(List.of(10), List.of(13)),
+                        FeatureDefaults.Taps.of(List.of(10, 50, 100), List.of(10, 13, 16)),
+                        FeatureDefaults.Taps.of(List.of(10), List.of(10))))
+                .build());
     }
 
     public static void register(AdmConfig config) {

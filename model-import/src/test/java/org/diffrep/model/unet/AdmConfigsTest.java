@@ -132,4 +132,29 @@ class AdmConfigsTest {
         assertThat(decoderSkips).hasSize(layout.middleBlock() - 1).doesNotHaveDuplicates();
         assertThat(AdmConfig.fromJson(new ObjectMapper().valueToTree(c.toFlags()), c.name())).isEqualTo(c);
     }
+
+    @Test
+    void theArchitectureStringThatNamesCacheEntriesIsUnchangedByTheBuilder() {
+        // the format of the former positional record: feature-cache keys and run files store it
+        assertThat(AdmConfigs.get("adm-fmnist").toString()).isEqualTo("AdmConfig[name=adm-fmnist, imageSize=32, inChannels=1,"
+                + " modelChannels=32, outChannels=1, numResBlocks=2, attentionResolutions=[16, 8], channelMult=[1.0, 2.0, 2.0],"
+                + " numHeads=4, numHeadChannels=32, numHeadsUpsample=-1, useScaleShiftNorm=true, resblockUpdown=true,"
+                + " convResample=true, useNewAttentionOrder=false, groupNormGroups=32, groupNormEps=1.0E-5]");
+    }
+
+    @Test
+    void featureDefaultsLiveOnTheConfigAndFitItsDepth() {
+        FeatureDefaults paper = AdmConfigs.get("adm-256-uncond").featureDefaults();
+        assertThat(paper.head()).isEqualTo(FeatureDefaults.Taps.of(List.of(150), List.of(24)));
+        assertThat(paper.multiScale()).isEqualTo(FeatureDefaults.Taps.of(List.of(90, 150, 300), List.of(19, 24, 30)));
+        assertThat(paper.analysis()).isEqualTo(FeatureDefaults.Taps.of(List.of(90), List.of(19)));
+        FeatureDefaults fmnist = AdmConfigs.get("adm-fmnist").featureDefaults();
+        assertThat(fmnist.head()).isEqualTo(FeatureDefaults.Taps.of(List.of(10), List.of(13)));
+        // a config.json without measurements: the paper's relative depths in its own block count
+        AdmConfig custom = AdmConfigs.get("adm-fmnist").toBuilder().setName("custom").optFeatureDefaults(null).build();
+        assertThat(custom.featureDefaults().analysis().blocks()).containsExactly(custom.layout().middleBlock());
+        assertThat(custom.featureDefaults().multiScale().blocks()).allSatisfy(b -> assertThat(b).isBetween(1, 19));
+        assertThatThrownBy(() -> custom.toBuilder().optFeatureDefaults(new FeatureDefaults(FeatureDefaults.Taps.of(List.of(10), List.of(24)),
+                fmnist.multiScale(), fmnist.analysis())).build()).hasMessageContaining("default block 24 of custom is outside 1..19");
+    }
 }

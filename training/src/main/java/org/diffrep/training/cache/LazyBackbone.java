@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.Collection;
 import java.util.Map;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * The frozen U-Net, built on the first extraction: cache keys need only the config and the weights'
@@ -30,14 +31,26 @@ public final class LazyBackbone implements FeatureExtractor {
     private final AdmConfig config;
     private final Path checkpoint;
     private final int deepest;
+    private final Supplier<String> hash;
     private String sha;
     private BackboneExtractor real;
 
     /** @param deepest the deepest block any extraction will ask for (the graph is built only that far) */
     public LazyBackbone(AdmConfig config, Path checkpoint, int deepest) {
+        this(config, checkpoint, deepest, () -> sha256(checkpoint));
+    }
+
+    /** @param hash the weights' SHA-256, when the caller already has (or caches) it */
+    public LazyBackbone(AdmConfig config, Path checkpoint, int deepest, Supplier<String> hash) {
         this.config = config;
         this.checkpoint = checkpoint;
         this.deepest = deepest;
+        this.hash = hash;
+    }
+
+    /** Whether the weights were read (a feature had to be computed). */
+    public boolean loaded() {
+        return real != null;
     }
 
     @Override
@@ -47,7 +60,7 @@ public final class LazyBackbone implements FeatureExtractor {
 
     @Override
     public String checkpoint() {
-        if (sha == null) sha = sha256(checkpoint);
+        if (sha == null) sha = hash.get();
         return sha;
     }
 

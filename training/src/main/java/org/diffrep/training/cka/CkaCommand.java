@@ -4,12 +4,13 @@ import org.diffrep.training.train.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.diffrep.datasets.ImageDataset;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
 import org.diffrep.training.cache.CacheFile;
 import org.diffrep.training.cache.FeatureExtractor;
 import org.diffrep.training.data.ImageSource;
+import org.diffrep.training.data.Inputs;
+import org.diffrep.training.data.Workspace;
 import org.diffrep.training.knn.FeatureOptions;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
@@ -44,7 +45,7 @@ public final class CkaCommand implements Callable<Integer> {
     @Mixin
     FeatureOptions features;
 
-    @Option(names = "--t", split = ",", defaultValue = "90", description = "Noise steps (default ${DEFAULT-VALUE}).")
+    @Option(names = "--t", split = ",", description = "Noise steps (default: the model's; adm-256-uncond 90; adm-fmnist 10).")
     List<Integer> timesteps;
 
     @Option(names = "--blocks", split = ",", description = "U-Net blocks (default: every block of the config).")
@@ -69,7 +70,7 @@ public final class CkaCommand implements Callable<Integer> {
     @Option(names = "--block-mb", defaultValue = "512", description = "Memory for the two feature blocks of a Gram product (default ${DEFAULT-VALUE} MB).")
     long blockMb;
 
-    @Option(names = "--out", description = "Output directory (default runs/cka-<dataset>).")
+    @Option(names = "--out", description = "Output directory (default runs/cka-<dataset> in the working folder; DIFFREP_RUNS replaces runs/).")
     Path out;
 
     @CommandLine.Spec
@@ -81,12 +82,13 @@ public final class CkaCommand implements Callable<Integer> {
         if (!List.of("biased", "unbiased", "minibatch").contains(est)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--estimator must be biased, unbiased or minibatch");
         }
-        if (samples != null) features.limitEval = samples;
+        if (samples != null) features.inputs.limitEval = samples;
+        Inputs in = features.resolve();
+        List<Integer> timesteps = this.timesteps != null ? this.timesteps : in.config().featureDefaults().analysis().timesteps();
         List<Integer> bs = blocks != null ? blocks
-                : IntStream.rangeClosed(1, features.admConfig().layout().numBlocks()).boxed().toList();
+                : IntStream.rangeClosed(1, in.config().layout().numBlocks()).boxed().toList();
         Pooling pooling = Pooling.parse(pool);
-        ImageDataset ds = features.openDataset();
-        ImageSource eval = features.evalImages(ds);
+        ImageSource eval = in.evalImages();
         FeatureExtractor ex = features.extractor(bs);
         Map<Tap, CacheFile> files = features.cached(eval, ex, timesteps, bs, pooling);
         List<NpyFile> external = new ArrayList<>();
@@ -115,7 +117,7 @@ public final class CkaCommand implements Callable<Integer> {
             for (NpyFile f : external) f.close();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        Path dir = out != null ? out : Path.of("runs", "cka-" + features.dataset);
+        Path dir = out != null ? out : Workspace.runs("cka-" + in.dataset());
         Files.createDirectories(dir);
         writeCsv(dir.resolve("cka.csv"), labels, cka);
         writeHeatmap(dir.resolve("cka.png"), labels, cka, "linear CKA (" + est + "), " + eval.size() + " images, pool " + pooling);

@@ -2,21 +2,14 @@ package org.diffrep.training.cli;
 
 import org.diffrep.training.cache.LazyBackbone;
 
-import org.diffrep.datasets.DatasetRegistry;
-import org.diffrep.datasets.ImageDataset;
-import org.diffrep.datasets.LoaderOptions;
 import org.diffrep.model.checkpoint.Checkpoints;
 import org.diffrep.model.checkpoint.StateDict;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.unet.AdmConfig;
-import org.diffrep.model.unet.AdmConfigs;
-import org.diffrep.model.unet.AdmUNet;
-import org.diffrep.training.cache.BackboneExtractor;
 import org.diffrep.training.cache.CachedSplit;
 import org.diffrep.training.cache.FeatureCache;
-import org.diffrep.training.data.DatasetImages;
 import org.diffrep.training.data.ImageSource;
-import org.diffrep.training.data.SyntheticImages;
+import org.diffrep.training.data.Inputs;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.train.Feeder;
@@ -30,38 +23,39 @@ import java.util.function.IntFunction;
 
 /**
  * Turns a {@link RunSetup} and a head into a classifier graph and its train/eval feeders: from the
- * feature cache when one is given (extracting what is missing), else graph-native with the U-Net
- * in the head's graph.
+ * feature cache when one is given (extracting what is missing; the weights are read only then), else
+ * graph-native with the U-Net in the head's graph.
  */
 final class Assembly implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Assembly.class);
 
     final RunSetup setup;
+    final Inputs inputs;
     final AdmConfig config;
     final ImageSource trainImages;
     final ImageSource evalImages;
-    final String checkpointSha256;
+    private LazyBackbone backbone;
     private StateDict weights;
     private CachedSplit trainCache;
     private CachedSplit evalCache;
 
     Assembly(RunSetup setup) {
         this.setup = setup;
-        AdmConfig c = AdmConfigs.resolve(setup.config);
-        this.config = setup.imageSize == null ? c : c.withImageSize(setup.imageSize);
-        if (setup.dataset.equals("synthetic")) {
-            trainImages = new SyntheticImages(config.imageSize(), setup.limitTrain > 0 ? setup.limitTrain : 64, 4, 1);
-            evalImages = new SyntheticImages(config.imageSize(), setup.limitEval > 0 ? setup.limitEval : 32, 4, 2);
-        } else {
-            if (setup.root == null) throw new IllegalArgumentException("--root is required for dataset " + setup.dataset);
-            ImageDataset ds = DatasetRegistry.open(setup.dataset, Path.of(setup.root));
-            LoaderOptions train = LoaderOptions.training(config.imageSize(), 0).withRandomScaleCrop(setup.randomCrop).withThreads(setup.threads);
-            LoaderOptions eval = LoaderOptions.evaluation(config.imageSize()).withThreads(setup.threads);
-            trainImages = new DatasetImages(ds, setup.trainSplit != null ? setup.trainSplit : ds.trainSplit(), train, setup.limitTrain);
-            evalImages = new DatasetImages(ds, setup.evalSplit != null ? setup.evalSplit : ds.evalSplit(), eval, setup.limitEval);
-        }
-        this.checkpointSha256 = LazyBackbone.sha256(Path.of(setup.checkpoint));
+        this.inputs = setup.resolve();
+        this.config = inputs.config();
+        this.trainImages = inputs.trainImages();
+        this.evalImages = inputs.evalImages();
+    }
+
+    /** SHA-256 of the U-Net weights (hashed once; the tensors are not read). */
+    String checkpointSha256() {
+        return inputs.checkpointSha256();
+    }
+
+    /** The run's setup as run.json stores it: every path absolute. */
+    RunSetup storedSetup() {
+        return setup.stored(inputs);
     }
 
     int numClasses() {
@@ -72,10 +66,15 @@ final class Assembly implements AutoCloseable {
         return setup.cache != null && head.cacheable();
     }
 
+    /** Whether the U-Net's weights were read (false when every cache file already existed). */
+    boolean weightsRead() {
+        return weights != null || backbone != null && backbone.loaded();
+    }
+
     StateDict weights() {
         if (weights == null) {
-            log.info("reading {}", setup.checkpoint);
-            weights = Checkpoints.read(Path.of(setup.checkpoint));
+            log.info("reading {}", inputs.checkpoint());
+            weights = Checkpoints.read(inputs.checkpoint());
         }
         return weights;
     }
@@ -84,16 +83,15 @@ final class Assembly implements AutoCloseable {
     void ensureCache(HeadConfig head, long seed, boolean progress, boolean withTrain) {
         if (!head.cacheable()) throw new IllegalArgumentException(head.kind() + " cannot train from cached features");
         int deepest = head.blocks().get(head.blocks().size() - 1);
-        AdmUNet net = AdmUNet.builder(config).setWeights(weights()::get).optUpToBlock(deepest).build();
-        BackboneExtractor ex = new BackboneExtractor(net, checkpointSha256);
-        IntFunction<Pooling> pooling = b -> head.inputPooling(net.layout().block(b).side(config.imageSize()));
+        backbone = inputs.extractor(deepest);
+        IntFunction<Pooling> pooling = b -> head.inputPooling(config.layout().block(b).side(config.imageSize()));
         FeatureCache cache = new FeatureCache(Path.of(setup.cache)).optProgress(progress);
         if (withTrain) {
             trainCache = cache.ensure(new FeatureCache.Request(trainImages, head.timesteps(), head.blocks(), pooling, seed,
-                    setup.draws, setup.extractBatch), ex);
+                    setup.draws, setup.extractBatch), backbone);
         }
         evalCache = cache.ensure(new FeatureCache.Request(evalImages, head.timesteps(), head.blocks(), pooling, seed, 1,
-                setup.extractBatch), ex);
+                setup.extractBatch), backbone);
     }
 
     ClassifierGraph graph(HeadConfig head, long seed, boolean progress, boolean withTrain) {

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -26,13 +27,13 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, description = "Run directory written by train.")
     Path run;
 
-    @Option(names = "--root", description = "Dataset root, if it moved since training.")
+    @Option(names = "--root", description = "Dataset root, if it moved since training (default: the absolute path the run stored).")
     String root;
 
-    @Option(names = "--checkpoint", description = "U-Net weights, if they moved since training.")
+    @Option(names = "--checkpoint", description = "U-Net weights, if they moved since training (default: the absolute path the run stored; its SHA-256 must match).")
     String checkpoint;
 
-    @Option(names = "--cache", description = "Feature cache directory, if it moved since training.")
+    @Option(names = "--cache", description = "Feature cache directory, if it moved since training (default: the absolute path the run stored).")
     String cache;
 
     @Option(names = "--split", description = "Split to evaluate (default: the run's evaluation split).")
@@ -54,15 +55,16 @@ public final class EvalCommand implements Callable<Integer> {
         HeadConfig head = json.treeToValue(desc.get("head"), HeadConfig.class);
         TrainConfig tc = json.treeToValue(desc.get("train"), TrainConfig.class);
         RunSetup setup = json.treeToValue(desc.get("provenance").get("setup"), RunSetup.class);
-        if (root != null) setup.root = root;
-        if (checkpoint != null) setup.checkpoint = checkpoint;
-        if (cache != null) setup.cache = cache;
-        if (split != null) setup.evalSplit = split;
+        setup.inputs.root = override(setup.inputs.root, root, "dataset root", "--root");
+        setup.inputs.checkpoint = override(setup.inputs.checkpoint, checkpoint, "U-Net weights", "--checkpoint");
+        setup.cache = override(setup.cache, cache, "feature cache", "--cache");
+        if (split != null) setup.inputs.evalSplit = split;
         Checkpoint saved = Checkpoint.read(run.resolve(Trainer.CHECKPOINT));
         try (Assembly a = new Assembly(setup)) {
             String sha = desc.get("checkpoint_sha256").asText();
-            if (!sha.equals(a.checkpointSha256)) {
-                throw new IllegalStateException("U-Net weights differ from the ones the head was trained on (" + setup.checkpoint + ")");
+            if (!sha.equals(a.checkpointSha256())) {
+                throw new IllegalArgumentException("U-Net weights " + a.inputs.checkpoint() + " differ from the ones the head was trained on"
+                        + " (SHA-256 " + sha + "); pass the run's weights with --checkpoint");
             }
             ClassifierGraph graph = a.graph(head, tc.seed(), !noProgress, false);
             Trainer.loadHead(graph, saved);
@@ -81,6 +83,18 @@ public final class EvalCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    /**
+     * The path the run stored (absolute since runs store it so; older runs may hold a relative one), or the
+     * override; a stored path that no longer exists is an error naming the option that replaces it.
+     */
+    private String override(String stored, String given, String what, String option) {
+        if (given != null) return given;
+        if (stored != null && !Files.exists(Path.of(stored))) {
+            throw new IllegalArgumentException("the run's " + what + " " + stored + " does not exist (moved?): pass " + option + " PATH");
+        }
+        return stored;
     }
 
     public static void main(String[] args) {

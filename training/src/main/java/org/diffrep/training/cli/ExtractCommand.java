@@ -36,7 +36,7 @@ public final class ExtractCommand implements Callable<Integer> {
         if (setup.cache == null) throw new CommandLine.ParameterException(spec.commandLine(), "extract needs --cache DIR");
         long t0 = System.nanoTime();
         try (Assembly a = new Assembly(setup)) {
-            HeadConfig h = head.build(a.numClasses());
+            HeadConfig h = head.build(a.config, a.numClasses());
             a.ensureCache(h, seed, !noProgress, true);
             PrintWriter out = spec.commandLine().getOut();
             out.printf("cached t=%s blocks=%s for %s and %s in %s (%.1f s)%n", h.timesteps(), h.blocks(), a.trainImages.describe(),

@@ -2,6 +2,7 @@ package org.diffrep.training.cli;
 
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
+import org.diffrep.training.data.Inputs;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
@@ -18,13 +19,14 @@ import java.util.concurrent.Callable;
         description = "Trainable parameters of a head (DifFeed: head + feedback networks) on a U-Net config.")
 public final class HeadInfoCommand implements Callable<Integer> {
 
-    @Option(names = "--config", defaultValue = "adm-256-uncond", description = "U-Net config name or config.json (default ${DEFAULT-VALUE}).")
+    @Option(names = "--config", defaultValue = Inputs.SHIPPED_CONFIG, description = "U-Net config name or config.json (default ${DEFAULT-VALUE},"
+            + " the shipped model).")
     String config;
 
     @Option(names = "--image-size", description = "Input side in pixels (default: the config's).")
     Integer imageSize;
 
-    @Option(names = "--num-classes", required = true, description = "Classifier outputs.")
+    @Option(names = "--num-classes", defaultValue = "10", description = "Classifier outputs (default ${DEFAULT-VALUE}, Fashion-MNIST's).")
     int numClasses;
 
     @Mixin
@@ -37,7 +39,7 @@ public final class HeadInfoCommand implements Callable<Integer> {
     public Integer call() {
         AdmConfig c = AdmConfigs.resolve(config);
         if (imageSize != null) c = c.withImageSize(imageSize);
-        HeadConfig h = head.build(numClasses);
+        HeadConfig h = head.build(c, numClasses);
         ClassifierGraph.ParameterCount count = ClassifierGraph.countParameters(h, c);
         PrintWriter out = spec.commandLine().getOut();
         out.printf("%s head on %s, t=%s, blocks=%s%s, %d classes%n", h.kind(), c.name(), h.timesteps(), h.blocks(),

@@ -1,5 +1,8 @@
 package org.diffrep.training.cli;
 
+import org.diffrep.model.features.Pooling;
+import org.diffrep.model.unet.AdmConfig;
+import org.diffrep.model.unet.FeatureDefaults;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
 import picocli.CommandLine.Option;
@@ -9,18 +12,21 @@ import java.util.List;
 /** Options that define a head (shared by train, finetune, extract and head-info). */
 public final class HeadOptions {
 
-    @Option(names = "--head", defaultValue = "linear", description = "linear, mlp, cnn, attention, difformer or diffeed (default ${DEFAULT-VALUE}).")
-    String head;
+    @Option(names = "--head", defaultValue = "linear", converter = Converters.HeadKindConverter.class,
+            description = "linear, mlp, cnn, attention, difformer or diffeed (default ${DEFAULT-VALUE}).")
+    HeadKind head;
 
-    @Option(names = "--t", split = ",", defaultValue = "150", description = "Noise steps, comma-separated (default ${DEFAULT-VALUE}; DifFormer: 90,150,300).")
+    @Option(names = "--t", split = ",", description = "Noise steps, comma-separated (default: the model's; adm-256-uncond 150,"
+            + " DifFormer 90,150,300; adm-fmnist 10, DifFormer 10,50,100).")
     List<Integer> timesteps;
 
-    @Option(names = "--blocks", split = ",", defaultValue = "24",
-            description = "U-Net blocks 1..37 (default ${DEFAULT-VALUE}; DifFormer: 19,24,30; DifFeed: second-pass blocks).")
+    @Option(names = "--blocks", split = ",", description = "U-Net blocks 1..B (default: the model's; adm-256-uncond 24, DifFormer 19,24,30;"
+            + " adm-fmnist 13, DifFormer 10,13,16; DifFeed: second-pass blocks).")
     List<Integer> blocks;
 
-    @Option(names = "--pool", defaultValue = "avg:2", description = "Linear/MLP pooling: avg:K, max:K, global or none (default ${DEFAULT-VALUE}).")
-    String pool;
+    @Option(names = "--pool", defaultValue = "avg:2", converter = Converters.PoolingConverter.class,
+            description = "Linear/MLP pooling: avg:K, max:K, global or none (default ${DEFAULT-VALUE}).")
+    Pooling pool;
 
     @Option(names = "--hidden", split = ",", defaultValue = "2048", description = "MLP hidden widths (default ${DEFAULT-VALUE}).")
     List<Integer> hidden;
@@ -52,11 +58,14 @@ public final class HeadOptions {
     boolean standardize;
 
     public HeadKind kind() {
-        return HeadKind.parse(head);
+        return head;
     }
 
-    public HeadConfig build(int numClasses) {
-        return new HeadConfig(kind(), timesteps, blocks, pool, hidden, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap,
-                feedback, numClasses, standardize);
+    /** The head on a model: t and blocks not given are the model's defaults for this kind of head (one tap, or DifFormer's several). */
+    public HeadConfig build(AdmConfig model, int numClasses) {
+        FeatureDefaults.Taps taps = head == HeadKind.DIFFORMER ? model.featureDefaults().multiScale() : model.featureDefaults().head();
+        return HeadConfig.builder(head, timesteps != null ? timesteps : taps.timesteps(), blocks != null ? blocks : taps.blocks(), numClasses)
+                .optPooling(pool).optHidden(hidden).optCnnChannels(cnnChannels).optTransformer(dim, numHeads, mlpRatio, depth)
+                .optPoolCap(poolCap).optFeedback(feedback).optStandardize(standardize).build();
     }
 }

@@ -1,5 +1,6 @@
 package org.diffrep.training.cli;
 
+import org.diffrep.training.train.OptimizerKind;
 import org.diffrep.training.train.TrainConfig;
 import picocli.CommandLine.Option;
 
@@ -18,8 +19,9 @@ public final class ScheduleOptions {
     @Option(names = "--eval-batch", description = "Evaluation batch (default: the training batch).")
     public Integer evalBatch;
 
-    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd (the official code) or adam (the paper's text) (default ${DEFAULT-VALUE}).")
-    public String optimizer;
+    @Option(names = "--optimizer", defaultValue = "sgd", converter = Converters.OptimizerConverter.class,
+            description = "sgd (the official code) or adam (the paper's text) (default ${DEFAULT-VALUE}).")
+    public OptimizerKind optimizer;
 
     @Option(names = "--momentum", defaultValue = "0", description = "SGD momentum (default ${DEFAULT-VALUE}).")
     public double momentum;
@@ -46,12 +48,12 @@ public final class ScheduleOptions {
     public boolean noProgress;
 
     public boolean adam() {
-        return optimizer.equalsIgnoreCase("adam");
+        return optimizer == OptimizerKind.ADAM;
     }
 
     public TrainConfig config(double lr, int batch) {
-        return new TrainConfig(epochs, batch, lr, optimizer, momentum, weightDecay, lrStep, lrGamma, seed,
-                evalBatch != null ? evalBatch : batch);
+        return TrainConfig.builder(lr, batch).optEpochs(epochs).optOptimizer(optimizer).optMomentum(momentum).optWeightDecay(weightDecay)
+                .optLrSchedule(lrStep, lrGamma).optSeed(seed).optEvalBatch(evalBatch != null ? evalBatch : batch).build();
     }
 
     /** --out, or runs/&lt;name&gt;. */

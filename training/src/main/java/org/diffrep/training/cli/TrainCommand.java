@@ -49,9 +49,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         HeadKind kind = head.kind();
-        Path dir = schedule.runDirectory(kind + "-" + setup.dataset);
+        Path dir = schedule.runDirectory(kind + "-" + setup.inputs.dataset);
         try (Assembly a = new Assembly(setup)) {
-            HeadConfig h = head.build(a.numClasses());
+            HeadConfig h = head.build(a.config, a.numClasses());
             TrainConfig tc = trainConfig(kind);
             ClassifierGraph graph = a.graph(h, tc.seed(), !schedule.noProgress, true);
             ObjectNode run = describeRun(a, graph);
@@ -76,12 +76,12 @@ public final class TrainCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         ObjectNode run = json.createObjectNode();
         run.put("model", a.config.toString());
-        run.put("checkpoint_sha256", a.checkpointSha256);
+        run.put("checkpoint_sha256", a.checkpointSha256());
         run.put("feature_cache", graph.input() == ClassifierGraph.Input.FEATURES);
         run.put("cache_draws", a.setup.draws);
         run.put("head_seed", a.setup.headSeed);
         ObjectNode prov = run.putObject("provenance");
-        prov.set("setup", json.valueToTree(a.setup));
+        prov.set("setup", json.valueToTree(a.storedSetup()));
         prov.put("started", Instant.now().toString());
         prov.put("diffrep_version", version(TrainCommand.class));
         prov.put("nd4j_version", version(Nd4j.class));

@@ -77,7 +77,7 @@ public final class DatasetImages implements ImageSource {
 
     @Override
     public INDArray images(int[] indices, long variant) {
-        int plane = 3 * options.imageSize() * options.imageSize();
+        int plane = options.channels() * options.imageSize() * options.imageSize();
         float[] data = new float[indices.length * plane];
         try {
             pool.submit(() -> IntStream.range(0, indices.length).parallel().forEach(i -> {
@@ -95,6 +95,6 @@ public final class DatasetImages implements ImageSource {
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         }
-        return Nd4j.createFromArray(data).reshape(indices.length, 3, options.imageSize(), options.imageSize());
+        return Nd4j.createFromArray(data).reshape(indices.length, options.channels(), options.imageSize(), options.imageSize());
     }
 }

@@ -7,7 +7,8 @@ import java.util.SplittableRandom;
 
 /**
  * A generated, linearly separable image set: class c is a bright square in quadrant c mod 4, with
- * its colour channel set by c / 4, on a noisy background. Used to check that heads learn and to
+ * its colour channel set by c / 4, on a noisy background; 1 channel (grayscale models) holds up to
+ * 4 classes, 3 channels up to 12. Used to check that heads learn and to
  * exercise the pipeline without a dataset on disk.
  */
 public final class SyntheticImages implements ImageSource {
@@ -16,9 +17,17 @@ public final class SyntheticImages implements ImageSource {
     private final int count;
     private final int classes;
     private final long seed;
+    private final int channels;
 
+    /** RGB images. */
     public SyntheticImages(int imageSize, int count, int classes, long seed) {
-        if (classes < 2 || classes > 12) throw new IllegalArgumentException("2..12 classes, got " + classes);
+        this(imageSize, count, classes, seed, 3);
+    }
+
+    public SyntheticImages(int imageSize, int count, int classes, long seed, int channels) {
+        if (channels != 1 && channels != 3) throw new IllegalArgumentException("1 or 3 channels, got " + channels);
+        if (classes < 2 || classes > 4 * channels) throw new IllegalArgumentException("2.." + 4 * channels + " classes, got " + classes);
+        this.channels = channels;
         this.size = imageSize;
         this.count = count;
         this.classes = classes;
@@ -27,7 +36,8 @@ public final class SyntheticImages implements ImageSource {
 
     @Override
     public String describe() {
-        return "synthetic(size=" + size + ",count=" + count + ",classes=" + classes + ",seed=" + seed + ")";
+        // RGB keeps its original description, which names existing cache entries
+        return "synthetic(size=" + size + ",count=" + count + ",classes=" + classes + ",seed=" + seed + (channels == 3 ? "" : ",channels=" + channels) + ")";
     }
 
     @Override
@@ -53,7 +63,7 @@ public final class SyntheticImages implements ImageSource {
     @Override
     public INDArray images(int[] indices, long variant) {
         int plane = size * size;
-        float[] data = new float[indices.length * 3 * plane];
+        float[] data = new float[indices.length * channels * plane];
         int half = size / 2;
         for (int n = 0; n < indices.length; n++) {
             int idx = indices[n];
@@ -62,17 +72,17 @@ public final class SyntheticImages implements ImageSource {
             int qy = (c % 4) / 2 * half;
             int qx = (c % 4) % 2 * half;
             int channel = c / 4;
-            for (int ch = 0; ch < 3; ch++) {
+            for (int ch = 0; ch < channels; ch++) {
                 for (int y = 0; y < size; y++) {
                     for (int x = 0; x < size; x++) {
                         boolean inSquare = y >= qy + half / 4 && y < qy + 3 * half / 4 && x >= qx + half / 4 && x < qx + 3 * half / 4;
                         float v = (float) (r.nextGaussian() * 0.2 - 0.5);
                         if (inSquare && ch == channel) v = 0.9f;
-                        data[((n * 3 + ch) * size + y) * size + x] = v;
+                        data[((n * channels + ch) * size + y) * size + x] = v;
                     }
                 }
             }
         }
-        return Nd4j.createFromArray(data).reshape(indices.length, 3, size, size);
+        return Nd4j.createFromArray(data).reshape(indices.length, channels, size, size);
     }
 }

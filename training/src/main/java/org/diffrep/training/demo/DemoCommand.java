@@ -1,31 +1,27 @@
 package org.diffrep.training.demo;
 
 import org.diffrep.training.train.AtomicFiles;
-import org.diffrep.training.cache.LazyBackbone;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.diffrep.datasets.DatasetRegistry;
 import org.diffrep.datasets.ImageDataset;
-import org.diffrep.model.checkpoint.Checkpoints;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.unet.AdmConfig;
-import org.diffrep.model.unet.AdmConfigs;
-import org.diffrep.model.unet.AdmUNet;
-import org.diffrep.training.cache.BackboneExtractor;
 import org.diffrep.training.cache.CachedSplit;
 import org.diffrep.training.cache.FeatureCache;
 import org.diffrep.training.cache.FeatureExtractor;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
-import org.diffrep.training.pretrain.FashionMnistImages;
-import org.diffrep.training.pretrain.ShippedFiles;
+import org.diffrep.training.data.FashionMnistImages;
+import org.diffrep.training.data.Inputs;
+import org.diffrep.training.data.ShippedFiles;
 import org.diffrep.training.probe.FeatureMatrix;
 import org.diffrep.training.probe.LogisticRegression;
 import org.diffrep.training.train.EpochMetrics;
+import org.diffrep.training.train.OptimizerKind;
 import org.diffrep.training.train.TrainConfig;
 import org.diffrep.training.train.Trainer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -135,22 +131,26 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long begin = System.nanoTime();
-        Path modelFile = model != null ? model : ShippedFiles.find(ShippedFiles.MODEL);
-        Path root = data != null ? data : ShippedFiles.find(ShippedFiles.DATA);
-        AdmConfig cfg = AdmConfigs.resolve(config);
-        ImageDataset ds = DatasetRegistry.open("fashion-mnist", root);
+        Inputs in = Inputs.builder().optDataset(Inputs.DEFAULT_DATASET).optRoot(data).optConfig(config).optCheckpoint(model).build();
+        Path modelFile = in.checkpoint();
+        AdmConfig cfg = in.config();
+        if (cfg.inChannels() != 1 || cfg.imageSize() != FashionMnistImages.SIDE) {
+            throw new IllegalArgumentException("the demo feeds Fashion-MNIST as 1-channel " + FashionMnistImages.SIDE + " px images; "
+                    + cfg.name() + " takes " + cfg.inChannels() + "-channel " + cfg.imageSize() + " px images");
+        }
+        ImageDataset ds = in.openDataset();
         FashionMnistImages trainAll = FashionMnistImages.of(ds, "train", false);
         FashionMnistImages testAll = FashionMnistImages.of(ds, "test", false);
         int[] trainPositions = full ? IntStream.range(0, trainAll.size()).toArray() : subset(trainAll.size(), trainSize, seed);
         FashionMnistImages train = trainAll.subset(trainPositions);
         FashionMnistImages test = full ? testAll : testAll.subset(subset(testAll.size(), testSize, seed + 1));
 
-        AdmUNet net = AdmUNet.builder(cfg).setWeights(Checkpoints.read(modelFile)).build();
         List<Integer> bs = blocks != null ? List.copyOf(blocks)
-                : IntStream.rangeClosed(1, net.layout().numBlocks()).boxed().collect(Collectors.toList());
+                : IntStream.rangeClosed(1, cfg.layout().numBlocks()).boxed().collect(Collectors.toList());
         Files.createDirectories(out);
         FeatureCache cache = new FeatureCache(cacheDir != null ? cacheDir : out.resolve("cache")).optProgress(!noProgress);
-        FeatureExtractor backbone = new BackboneExtractor(net, LazyBackbone.sha256(modelFile));
+        // the weights are read only if a feature is missing from the cache
+        FeatureExtractor backbone = in.extractor(bs.stream().mapToInt(Integer::intValue).max().orElseThrow());
         System.err.printf(Locale.ROOT, "%s (%s), %s / %s; t %s x blocks %s%n", cfg.name(), modelFile, train.describe(),
                 test.describe(), timesteps, bs);
 
@@ -172,14 +172,14 @@ public final class DemoCommand implements Callable<Integer> {
         int[] headPositions = full ? trainPositions : subset(trainAll.size(), Math.max(headTrainSize, train.size()), seed);
         FashionMnistImages headTrain = trainAll.subset(headPositions);
         FashionMnistImages headTrainFlipped = FashionMnistImages.of(ds, "train", true).subset(headPositions);
-        HeadConfig attention = new HeadConfig(HeadKind.ATTENTION, List.of(best.t()), List.of(best.block()), null, null, null,
-                attentionDim, 4, 2.0, attentionDepth, attentionTokens, null, train.numClasses(), attentionStandardize);
+        HeadConfig attention = HeadConfig.builder(HeadKind.ATTENTION, List.of(best.t()), List.of(best.block()), train.numClasses())
+                .optTransformer(attentionDim, 4, 2.0, attentionDepth).optPoolCap(attentionTokens).optStandardize(attentionStandardize).build();
         HeadToHead h2h = headToHead(cache, backbone, pixels, headTrain, headTrainFlipped, test, best, attention,
                 runs.resolve("attention_t" + best.t() + "_b" + best.block()));
 
         double seconds = (System.nanoTime() - begin) / 1e9;
         printTable(grid, timesteps, bs, best, bestGlobal, raw, h2h, train, test, seconds);
-        writeResults(cfg, modelFile, train, test, bs, grid, best, bestGlobal, raw, h2h, attention, seconds);
+        writeResults(cfg, modelFile, in.checkpointSha256(), train, test, bs, grid, best, bestGlobal, raw, h2h, attention, seconds);
         Heatmap.write(grid, timesteps, bs, Cell::top1, "linear probe top-1 (%), 2x2 avg-pooled " + cfg.name()
                 + " features; raw pixels " + pct(raw), out.resolve("heatmap.png"));
         Heatmap.write(grid, timesteps, bs, Cell::top1Global, "linear probe top-1 (%), globally pooled " + cfg.name()
@@ -260,8 +260,9 @@ public final class DemoCommand implements Callable<Integer> {
             double linear = FeatureMatrix.probeTop1(linearProbe(), FeatureMatrix.read(plain, 1000), FeatureMatrix.read(te, 1000), pooled2x2);
 
             ClassifierGraph graph = ClassifierGraph.onFeatures(head, tr.shapes(), seed);
-            TrainConfig tc = new TrainConfig(attentionEpochs, batch, attentionLr, "adam", 0, attentionWeightDecay,
-                    Math.max(1, attentionEpochs * 2 / 3), 0.1, seed, 500);
+            TrainConfig tc = TrainConfig.builder(attentionLr, batch).optEpochs(attentionEpochs).optOptimizer(OptimizerKind.ADAM)
+                    .optWeightDecay(attentionWeightDecay).optLrSchedule(Math.max(1, attentionEpochs * 2 / 3), 0.1).optSeed(seed)
+                    .optEvalBatch(500).build();
             ObjectNode run = JSON.createObjectNode().put("demo", "fashion-mnist").put("t", cell.t()).put("block", cell.block());
             List<EpochMetrics> h = new Trainer(graph, tr, te, tc, dir, run).optProgress(!noProgress).optEpochLog(false).run(false);
             double attention = 100 * h.get(h.size() - 1).evalTop1();
@@ -320,14 +321,14 @@ public final class DemoCommand implements Callable<Integer> {
         System.out.print(sb);
     }
 
-    private void writeResults(AdmConfig cfg, Path modelFile, FashionMnistImages train, FashionMnistImages test, List<Integer> bs,
+    private void writeResults(AdmConfig cfg, Path modelFile, String modelSha256, FashionMnistImages train, FashionMnistImages test, List<Integer> bs,
                               List<Cell> grid, Cell best, Cell bestGlobal, double raw, HeadToHead h2h, HeadConfig attention,
                               double seconds) throws IOException {
         ObjectNode r = JSON.createObjectNode();
         ObjectNode c = r.putObject("config");
         c.set("model_config", JSON.valueToTree(cfg.toFlags()));
         c.put("model", modelFile.toString());
-        c.put("model_sha256", LazyBackbone.sha256(modelFile));
+        c.put("model_sha256", modelSha256);
         c.put("train", train.describe());
         c.put("test", test.describe());
         c.put("train_size", train.size());

@@ -1,19 +1,14 @@
 package org.diffrep.training.finetune;
 
-import org.diffrep.training.cache.LazyBackbone;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.diffrep.datasets.DatasetRegistry;
-import org.diffrep.datasets.ImageDataset;
-import org.diffrep.datasets.LoaderOptions;
 import org.diffrep.model.checkpoint.Checkpoints;
 import org.diffrep.model.checkpoint.StateDict;
 import org.diffrep.model.unet.AdmConfig;
-import org.diffrep.model.unet.AdmConfigs;
-import org.diffrep.training.data.DatasetImages;
 import org.diffrep.training.data.ImageSource;
-import org.diffrep.training.data.SyntheticImages;
+import org.diffrep.training.data.Inputs;
+import org.diffrep.training.cli.InputOptions;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
 import org.diffrep.training.train.EpochMetrics;
@@ -48,18 +43,8 @@ public final class FineTuneCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(FineTuneCommand.class);
 
-    @Option(names = "--dataset", defaultValue = "imagenet-1pct",
-            description = "imagenet-1pct, imagenet-10pct, any other dataset name, or 'synthetic' (generated squares) (default ${DEFAULT-VALUE}).")
-    String dataset;
-
-    @Option(names = "--root", description = "Dataset root in its official layout.")
-    Path root;
-
-    @Option(names = "--config", defaultValue = "adm-256-uncond", description = "U-Net config name or config.json (default ${DEFAULT-VALUE}).")
-    String config;
-
-    @Option(names = "--checkpoint", required = true, description = "U-Net weights (.pt or .npz).")
-    Path checkpoint;
+    @Mixin
+    InputOptions inputs = new InputOptions();
 
     @Mixin
     HeadOptions headOptions;
@@ -84,15 +69,6 @@ public final class FineTuneCommand implements Callable<Integer> {
     @Option(names = "--random-crop", description = "Train with the official code's random scale + crop instead of the paper's centre crop (both flip).")
     boolean randomCrop;
 
-    @Option(names = "--limit-train", defaultValue = "0", description = "Use only the first N training images (0 = all).")
-    int limitTrain;
-
-    @Option(names = "--limit-eval", defaultValue = "0", description = "Use only the first N evaluation images (0 = all).")
-    int limitEval;
-
-    @Option(names = "--threads", defaultValue = "2", description = "Image decode threads (default ${DEFAULT-VALUE}).")
-    int threads;
-
     @Option(names = "--head-seed", defaultValue = "0", description = "Seed of the head's initialisation (default ${DEFAULT-VALUE}).")
     long headSeed;
 
@@ -104,19 +80,12 @@ public final class FineTuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        AdmConfig cfg = AdmConfigs.resolve(config);
-        ImageSource trainImages;
-        ImageSource evalImages;
-        if (dataset.equals("synthetic")) {
-            trainImages = new SyntheticImages(cfg.imageSize(), limitTrain > 0 ? limitTrain : 64, 4, 1);
-            evalImages = new SyntheticImages(cfg.imageSize(), limitEval > 0 ? limitEval : 32, 4, 2);
-        } else {
-            if (root == null) throw new CommandLine.ParameterException(spec.commandLine(), "--root is required for dataset " + dataset);
-            ImageDataset ds = DatasetRegistry.open(dataset, root);
-            LoaderOptions train = LoaderOptions.training(cfg.imageSize(), 0).withRandomScaleCrop(randomCrop).withThreads(threads);
-            trainImages = new DatasetImages(ds, ds.trainSplit(), train, limitTrain);
-            evalImages = new DatasetImages(ds, ds.evalSplit(), LoaderOptions.evaluation(cfg.imageSize()).withThreads(threads), limitEval);
-        }
+        Inputs in = inputs.resolver().optTrainTransform(randomCrop ? Inputs.TrainTransform.FLIP_RANDOM_CROP : Inputs.TrainTransform.FLIP).build();
+        AdmConfig cfg = in.config();
+        String dataset = in.dataset();
+        Path checkpoint = in.checkpoint();
+        ImageSource trainImages = in.trainImages();
+        ImageSource evalImages = in.evalImages();
         int[] labels = new int[trainImages.size()];
         for (int i = 0; i < labels.length; i++) labels[i] = trainImages.label(i);
         ClassBalance balance = ClassBalance.of(labels, trainImages.numClasses());
@@ -125,7 +94,7 @@ public final class FineTuneCommand implements Callable<Integer> {
                 balance.min(), balance.max(), balance.classesPresent(), balance.classes());
         if (deviation != null) log.warn("class balance: {}", deviation);
 
-        HeadConfig h = headOptions.build(trainImages.numClasses());
+        HeadConfig h = headOptions.build(cfg, trainImages.numClasses());
         HeadKind kind = h.kind();
         TrainConfig tc = schedule.config(lr, batch);
         FineTuneGraph graph;
@@ -135,14 +104,14 @@ public final class FineTuneCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         ObjectNode run = json.createObjectNode();
         run.put("model", cfg.toString());
-        run.put("checkpoint_sha256", LazyBackbone.sha256(checkpoint));
+        run.put("checkpoint_sha256", in.checkpointSha256());
         run.put("head_seed", headSeed);
         run.set("class_balance", json.valueToTree(balance));
         run.put("class_balance_as_documented", deviation == null);
         ObjectNode prov = run.putObject("provenance");
         prov.put("dataset", dataset);
-        prov.put("root", root == null ? "" : root.toAbsolutePath().toString());
-        prov.put("checkpoint", checkpoint.toAbsolutePath().toString());
+        prov.put("root", in.root() == null ? "" : in.root().toString());
+        prov.put("checkpoint", checkpoint.toString());
         prov.put("started", Instant.now().toString());
         prov.put("nd4j_backend", Nd4j.getBackend().getClass().getName());
         prov.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));

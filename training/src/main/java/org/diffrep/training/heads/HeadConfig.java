@@ -2,6 +2,11 @@ package org.diffrep.training.heads;
 
 import org.diffrep.model.features.Pooling;
 
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
@@ -10,41 +15,55 @@ import java.util.TreeSet;
  * Everything that fixes a head's structure (and so its parameter count). Serialised into run
  * configs and checkpoints, so a saved head can be rebuilt exactly.
  *
- * @param kind        the head family
- * @param timesteps   noise steps, in the order their outputs are concatenated (the paper's t_list)
- * @param blocks      blocks the head reads, kept ascending as the official code does; for DifFeed
- *                    these come from the second forward pass
- * @param pooling     linear / MLP / CNN: adaptive pooling of each block before the layers
- * @param hidden      MLP hidden widths (ReLU between layers)
- * @param cnnChannels CNN: output channels of its two convolutions
- * @param dim         attention heads: token width (the tokenizer's 1×1 conv output)
- * @param numHeads    attention heads: heads of the multi-head attention
- * @param mlpRatio    attention heads: transformer MLP width / dim
- * @param depth       attention heads: transformer blocks
- * @param poolCap     attention heads: tokenizer pools each map to min(side, poolCap)
- * @param feedback    DifFeed: which decoder blocks feed back ("bottleneck", "all", "windowed" or a
- *                    comma list of decoder blocks)
- * @param numClasses  classifier outputs
- * @param standardize inputs standardised per feature with the mean and standard deviation of the
- *                    training split (measured when training starts, kept in the graph as constants
- *                    and saved with the head), as the linear probes' inputs are; the paper's heads
- *                    take raw block features
+ * Built with {@link #builder} (the paper's settings unless changed with optX); options of other
+ * head kinds are dropped, so a config and its JSON say only what shapes this head. DifFeed's
+ * feedback is "bottleneck", "all", "windowed" or a comma list of decoder blocks.
  */
-public record HeadConfig(HeadKind kind, List<Integer> timesteps, List<Integer> blocks, String pooling,
-                         List<Integer> hidden, List<Integer> cnnChannels, int dim, int numHeads, double mlpRatio,
-                         int depth, int poolCap, String feedback, int numClasses, boolean standardize) {
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
+        isGetterVisibility = JsonAutoDetect.Visibility.NONE)
+public final class HeadConfig {
 
-    public HeadConfig {
+    private final HeadKind kind;
+    private final List<Integer> timesteps;
+    private final List<Integer> blocks;
+    private final String pooling;
+    private final List<Integer> hidden;
+    private final List<Integer> cnnChannels;
+    private final int dim;
+    private final int numHeads;
+    private final double mlpRatio;
+    private final int depth;
+    private final int poolCap;
+    private final String feedback;
+    private final int numClasses;
+    private final boolean standardize;
+
+    /** The field names are the JSON names of run.json and checkpoints, as written since the first release. */
+    @JsonCreator
+    private HeadConfig(@JsonProperty("kind") HeadKind kind, @JsonProperty("timesteps") List<Integer> timesteps,
+                       @JsonProperty("blocks") List<Integer> blocks, @JsonProperty("pooling") String pooling,
+                       @JsonProperty("hidden") List<Integer> hidden, @JsonProperty("cnnChannels") List<Integer> cnnChannels,
+                       @JsonProperty("dim") int dim, @JsonProperty("numHeads") int numHeads, @JsonProperty("mlpRatio") double mlpRatio,
+                       @JsonProperty("depth") int depth, @JsonProperty("poolCap") int poolCap, @JsonProperty("feedback") String feedback,
+                       @JsonProperty("numClasses") int numClasses, @JsonProperty("standardize") boolean standardize) {
         if (kind == null) throw new IllegalArgumentException("head kind missing");
         if (timesteps == null || timesteps.isEmpty()) throw new IllegalArgumentException("need at least one timestep");
         if (blocks == null || blocks.isEmpty()) throw new IllegalArgumentException("need at least one block");
-        timesteps = List.copyOf(timesteps);
-        blocks = List.copyOf(new TreeSet<>(blocks));
+        this.kind = kind;
+        this.timesteps = List.copyOf(timesteps);
+        this.blocks = List.copyOf(new TreeSet<>(blocks));
         // options of other head kinds are dropped so configs (and their JSON) say only what shapes this head
-        hidden = hidden == null || kind != HeadKind.MLP ? List.of() : List.copyOf(hidden);
-        cnnChannels = cnnChannels == null || kind != HeadKind.CNN ? List.of() : List.copyOf(cnnChannels);
-        pooling = Pooling.parse(pooling == null ? "avg:2" : pooling).toString();
-        feedback = feedback == null ? "bottleneck" : feedback.trim().toLowerCase(Locale.ROOT);
+        this.hidden = hidden == null || kind != HeadKind.MLP ? List.of() : List.copyOf(hidden);
+        this.cnnChannels = cnnChannels == null || kind != HeadKind.CNN ? List.of() : List.copyOf(cnnChannels);
+        this.pooling = Pooling.parse(pooling == null ? "avg:2" : pooling).toString();
+        this.feedback = feedback == null ? "bottleneck" : feedback.trim().toLowerCase(Locale.ROOT);
+        this.dim = dim;
+        this.numHeads = numHeads;
+        this.mlpRatio = mlpRatio;
+        this.depth = depth;
+        this.poolCap = poolCap;
+        this.numClasses = numClasses;
+        this.standardize = standardize;
         if (numClasses < 2) throw new IllegalArgumentException("need at least 2 classes, got " + numClasses);
         if (kind.isAttention()) {
             if (dim < 1 || numHeads < 1 || dim % numHeads != 0) {
@@ -53,51 +72,164 @@ public record HeadConfig(HeadKind kind, List<Integer> timesteps, List<Integer> b
             if (depth < 1 || mlpRatio <= 0 || poolCap < 1) throw new IllegalArgumentException("bad transformer settings");
         }
         if (kind == HeadKind.CNN) {
-            if (cnnChannels.size() != 2) throw new IllegalArgumentException("the CNN head takes two conv widths, got " + cnnChannels);
-            if (blocks.size() != 1) throw new IllegalArgumentException("the CNN head reads one block, got " + blocks);
+            if (this.cnnChannels.size() != 2) throw new IllegalArgumentException("the CNN head takes two conv widths, got " + cnnChannels);
+            if (this.blocks.size() != 1) throw new IllegalArgumentException("the CNN head reads one block, got " + blocks);
         }
         if (standardize && kind == HeadKind.DIFFEED) {
             throw new IllegalArgumentException(kind + " reads the U-Net's second pass: its inputs cannot be standardised");
         }
-        if (kind == HeadKind.MLP && hidden.isEmpty()) throw new IllegalArgumentException("the MLP head needs hidden widths");
+        if (kind == HeadKind.MLP && this.hidden.isEmpty()) throw new IllegalArgumentException("the MLP head needs hidden widths");
     }
 
-    /** The paper's settings for a head kind (METHOD.md §4): pooled linear probe, 1024-d 2-block transformer. */
-    public static HeadConfig defaults(HeadKind kind, List<Integer> timesteps, List<Integer> blocks, int numClasses) {
-        return new HeadConfig(kind, timesteps, blocks, "avg:2", kind == HeadKind.MLP ? List.of(2048) : List.of(),
-                kind == HeadKind.CNN ? List.of(1024, 1024) : List.of(), 1024, 8, 4.0, 2, 16, "bottleneck", numClasses, false);
+    /**
+     * A head with the paper's settings (pooled linear probe, 2048-wide MLP, 1024-1024 CNN, 1024-d
+     * 2-block transformer with 8 heads, tokens pooled to at most 16x16) unless changed.
+     */
+    public static Builder builder(HeadKind kind, List<Integer> timesteps, List<Integer> blocks, int numClasses) {
+        return new Builder(kind, timesteps, blocks, numClasses);
     }
+
+    /** The paper's settings for a head kind: {@code builder(...).build()}. */
+    public static HeadConfig defaults(HeadKind kind, List<Integer> timesteps, List<Integer> blocks, int numClasses) {
+        return builder(kind, timesteps, blocks, numClasses).build();
+    }
+
+    /** A builder holding every setting of this head, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder(kind, timesteps, blocks, numClasses).optPooling(pool()).optHidden(hidden).optCnnChannels(cnnChannels)
+                .optTransformer(dim, numHeads, mlpRatio, depth).optPoolCap(poolCap).optFeedback(feedback).optStandardize(standardize);
+    }
+
+    /** Builds a {@link HeadConfig}; what a head kind does not use is dropped. */
+    public static final class Builder {
+        private HeadKind kind;
+        private List<Integer> timesteps;
+        private List<Integer> blocks;
+        private int numClasses;
+        private Pooling pooling = Pooling.avg(2);
+        private List<Integer> hidden = List.of(2048);
+        private List<Integer> cnnChannels = List.of(1024, 1024);
+        private int dim = 1024;
+        private int numHeads = 8;
+        private double mlpRatio = 4.0;
+        private int depth = 2;
+        private int poolCap = 16;
+        private String feedback = "bottleneck";
+        private boolean standardize;
+
+        private Builder(HeadKind kind, List<Integer> timesteps, List<Integer> blocks, int numClasses) {
+            this.kind = kind;
+            this.timesteps = timesteps;
+            this.blocks = blocks;
+            this.numClasses = numClasses;
+        }
+
+        public Builder setKind(HeadKind v) { kind = v; return this; }
+        public Builder setTimesteps(List<Integer> v) { timesteps = v; return this; }
+        public Builder setBlocks(List<Integer> v) { blocks = v; return this; }
+        public Builder setNumClasses(int v) { numClasses = v; return this; }
+        /** Linear / MLP: pooling of each block before the layers (default avg:2). */
+        public Builder optPooling(Pooling v) { pooling = v; return this; }
+        /** MLP hidden widths (default 2048). */
+        public Builder optHidden(List<Integer> v) { hidden = v; return this; }
+        /** CNN: widths of its two convolutions (default 1024, 1024). */
+        public Builder optCnnChannels(List<Integer> v) { cnnChannels = v; return this; }
+        /** Attention heads: token width, heads, MLP ratio, transformer blocks (default 1024, 8, 4, 2). */
+        public Builder optTransformer(int dim, int numHeads, double mlpRatio, int depth) {
+            this.dim = dim;
+            this.numHeads = numHeads;
+            this.mlpRatio = mlpRatio;
+            this.depth = depth;
+            return this;
+        }
+        /** Attention heads: the tokenizer pools each map to at most this side (default 16). */
+        public Builder optPoolCap(int v) { poolCap = v; return this; }
+        /** DifFeed: bottleneck, all, windowed or a comma list of decoder blocks (default bottleneck). */
+        public Builder optFeedback(String v) { feedback = v; return this; }
+        /** Standardise every input feature with the training split's mean and std (default off, as in the paper). */
+        public Builder optStandardize(boolean v) { standardize = v; return this; }
+
+        public HeadConfig build() {
+            return new HeadConfig(kind, timesteps, blocks, pooling.toString(), hidden, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap,
+                    feedback, numClasses, standardize);
+        }
+    }
+
+    public HeadKind kind() { return kind; }
+    /** Noise steps, in the order their outputs are concatenated (the paper's t_list). */
+    public List<Integer> timesteps() { return timesteps; }
+    /** Blocks the head reads, ascending as in the official code; for DifFeed, from the second forward pass. */
+    public List<Integer> blocks() { return blocks; }
+    /** Linear / MLP / CNN: adaptive pooling of each block before the layers, as text ("avg:2"). */
+    public String pooling() { return pooling; }
+    public List<Integer> hidden() { return hidden; }
+    public List<Integer> cnnChannels() { return cnnChannels; }
+    public int dim() { return dim; }
+    public int numHeads() { return numHeads; }
+    public double mlpRatio() { return mlpRatio; }
+    public int depth() { return depth; }
+    public int poolCap() { return poolCap; }
+    public String feedback() { return feedback; }
+    public int numClasses() { return numClasses; }
+    /**
+     * Inputs standardised per feature with the mean and standard deviation of the training split
+     * (measured when training starts, kept in the graph as constants and saved with the head), as
+     * the linear probes' inputs are; the paper's heads take raw block features.
+     */
+    public boolean standardize() { return standardize; }
 
     public Pooling pool() {
         return Pooling.parse(pooling);
     }
 
     public HeadConfig withPooling(String p) {
-        return new HeadConfig(kind, timesteps, blocks, p, hidden, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap, feedback, numClasses, standardize);
+        return toBuilder().optPooling(Pooling.parse(p)).build();
     }
 
     public HeadConfig withHidden(List<Integer> h) {
-        return new HeadConfig(kind, timesteps, blocks, pooling, h, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap, feedback, numClasses, standardize);
+        return toBuilder().optHidden(h).build();
     }
 
     public HeadConfig withCnnChannels(List<Integer> c) {
-        return new HeadConfig(kind, timesteps, blocks, pooling, hidden, c, dim, numHeads, mlpRatio, depth, poolCap, feedback, numClasses, standardize);
+        return toBuilder().optCnnChannels(c).build();
     }
 
     public HeadConfig withTransformer(int dim, int numHeads, double mlpRatio, int depth) {
-        return new HeadConfig(kind, timesteps, blocks, pooling, hidden, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap, feedback, numClasses, standardize);
+        return toBuilder().optTransformer(dim, numHeads, mlpRatio, depth).build();
     }
 
     public HeadConfig withPoolCap(int cap) {
-        return new HeadConfig(kind, timesteps, blocks, pooling, hidden, cnnChannels, dim, numHeads, mlpRatio, depth, cap, feedback, numClasses, standardize);
+        return toBuilder().optPoolCap(cap).build();
     }
 
     public HeadConfig withStandardize(boolean s) {
-        return new HeadConfig(kind, timesteps, blocks, pooling, hidden, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap, feedback, numClasses, s);
+        return toBuilder().optStandardize(s).build();
     }
 
     public HeadConfig withFeedback(String f) {
-        return new HeadConfig(kind, timesteps, blocks, pooling, hidden, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap, f, numClasses, standardize);
+        return toBuilder().optFeedback(f).build();
+    }
+
+    private List<Object> values() {
+        return Arrays.asList(kind, timesteps, blocks, pooling, hidden, cnnChannels, dim, numHeads, mlpRatio, depth, poolCap, feedback,
+                numClasses, standardize);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof HeadConfig h && values().equals(h.values());
+    }
+
+    @Override
+    public int hashCode() {
+        return values().hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "HeadConfig[kind=" + kind + ", timesteps=" + timesteps + ", blocks=" + blocks + ", pooling=" + pooling + ", hidden=" + hidden
+                + ", cnnChannels=" + cnnChannels + ", dim=" + dim + ", numHeads=" + numHeads + ", mlpRatio=" + mlpRatio + ", depth=" + depth
+                + ", poolCap=" + poolCap + ", feedback=" + feedback + ", numClasses=" + numClasses + ", standardize=" + standardize + "]";
     }
 
     /** The pooling the head's first layer applies to a block map of the given side ({@link HeadKind#inputPooling}). */

@@ -5,13 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.diffrep.datasets.ImageDataset;
 import org.diffrep.model.features.Pooling;
-import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.features.Tap;
+import org.diffrep.model.unet.FeatureDefaults;
 import org.diffrep.training.cache.CacheFile;
 import org.diffrep.training.cache.FeatureExtractor;
 import org.diffrep.training.data.ImageSource;
+import org.diffrep.training.data.Inputs;
+import org.diffrep.training.data.Workspace;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,11 +38,11 @@ public final class KnnCommand implements Callable<Integer> {
     @Mixin
     FeatureOptions features;
 
-    @Option(names = "--t", split = ",", defaultValue = "90", description = "Noise steps (default ${DEFAULT-VALUE}).")
+    @Option(names = "--t", split = ",", description = "Noise steps (default: the model's; adm-256-uncond 90, the paper's best; adm-fmnist 10).")
     List<Integer> timesteps;
 
     @Option(names = "--blocks", split = ",",
-            description = "U-Net blocks (default: 19, the paper's best, on 37-block models; the middle block otherwise).")
+            description = "U-Net blocks (default: the model's; adm-256-uncond 19, the paper's best; adm-fmnist 10, both the middle block).")
     List<Integer> blocks;
 
     @Option(names = "--pool", defaultValue = "global", description = "Pooling before the cache: global (the paper's pool 1), avg:K, max:K, none (default ${DEFAULT-VALUE}).")
@@ -56,7 +57,7 @@ public final class KnnCommand implements Callable<Integer> {
     @Option(names = "--chunk", defaultValue = "8192", description = "Memory-bank rows processed at once (default ${DEFAULT-VALUE}).")
     int chunk;
 
-    @Option(names = "--out", description = "Result file (default runs/knn-<dataset>.json).")
+    @Option(names = "--out", description = "Result file (default runs/knn-<dataset>.json in the working folder; DIFFREP_RUNS replaces runs/).")
     Path out;
 
     @Option(names = "--json", description = "Print the result object as JSON instead of a table.")
@@ -65,19 +66,16 @@ public final class KnnCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    static List<Integer> defaultBlocks(AdmConfig config) {
-        int n = config.layout().numBlocks();
-        return List.of(n == 37 ? 19 : config.layout().middleBlock());
-    }
-
     @Override
     public Integer call() throws Exception {
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        List<Integer> bs = blocks != null ? blocks : defaultBlocks(features.admConfig());
+        Inputs in = features.resolve();
+        FeatureDefaults.Taps taps = in.config().featureDefaults().analysis();
+        List<Integer> timesteps = this.timesteps != null ? this.timesteps : taps.timesteps();
+        List<Integer> bs = blocks != null ? blocks : taps.blocks();
         Pooling pooling = Pooling.parse(pool);
-        ImageDataset ds = features.openDataset();
-        ImageSource train = features.trainImages(ds);
-        ImageSource eval = features.evalImages(ds);
+        ImageSource train = in.trainImages();
+        ImageSource eval = in.evalImages();
         FeatureExtractor ex = features.extractor(bs);
         int[] kArr = ks.stream().mapToInt(Integer::intValue).toArray();
 
@@ -122,7 +120,7 @@ public final class KnnCommand implements Callable<Integer> {
             bank.values().forEach(CacheFile::close);
             queries.values().forEach(CacheFile::close);
         }
-        Path file = out != null ? out : Path.of("runs", "knn-" + features.dataset + ".json");
+        Path file = out != null ? out : Workspace.runs("knn-" + in.dataset() + ".json");
         if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
         AtomicFiles.writeString(file, mapper.writeValueAsString(result));
         PrintWriter pw = spec.commandLine().getOut();

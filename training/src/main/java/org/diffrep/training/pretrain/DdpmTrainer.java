@@ -12,6 +12,7 @@ import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Seeds;
 import org.diffrep.training.train.Checkpoint;
 import org.diffrep.training.train.Optimizer;
+import org.diffrep.training.train.OptimizerKind;
 import org.diffrep.training.train.TrainConfig;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -93,7 +94,7 @@ public final class DdpmTrainer {
             params.put(k, sd.getVariable(k).getArr());
             ema.put(k, sd.getVariable(k).getArr().dup());
         }
-        this.adam = new Optimizer(new TrainConfig(1, options.batch(), options.lr(), "adam", 0, 0, 1, 1, options.seed(), options.batch()));
+        this.adam = new Optimizer(TrainConfig.builder(options.lr(), options.batch()).optOptimizer(OptimizerKind.ADAM).optSeed(options.seed()).build());
         Trainer.createGradFunctionQuietly(sd, new java.util.ArrayList<>(params.keySet()));
     }
 

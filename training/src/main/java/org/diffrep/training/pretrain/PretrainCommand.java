@@ -1,5 +1,7 @@
 package org.diffrep.training.pretrain;
 
+import org.diffrep.training.data.FashionMnistImages;
+import org.diffrep.training.data.ShippedFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,6 @@
 package org.diffrep.training.pretrain;
 
+import org.diffrep.training.data.ShippedFiles;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;

@@ -47,7 +47,7 @@ public final class Optimizer {
             INDArray w = e.getValue();
             INDArray g = grads.get(e.getKey()).dup();
             if (config.weightDecay() != 0) g.addi(w.mul(config.weightDecay()));
-            if (config.optimizer().equals("adam")) {
+            if (config.optimizer() == OptimizerKind.ADAM) {
                 adam(e.getKey(), w, g, lr);
             } else {
                 if (config.momentum() != 0) {

@@ -39,8 +39,20 @@ class CommandsTest {
                 "--num-classes", "1000")).contains("trainable parameters: 27,786,216");
         assertThat(run(new HeadInfoCommand(), "--config", "adm-256-uncond", "--head", "diffeed", "--t", "150", "--blocks", "24",
                 "--feedback", "bottleneck", "--num-classes", "1000")).contains("trainable parameters: 30,545,896");
-        assertThat(run(new HeadInfoCommand(), "--head", "linear", "--pool", "avg:2", "--num-classes", "1000"))
+        assertThat(run(new HeadInfoCommand(), "--config", "adm-256-uncond", "--head", "linear", "--pool", "avg:2", "--num-classes", "1000"))
                 .contains("trainable parameters: 4,097,000");
+    }
+
+    @Test
+    void headSpecificDefaultsComeFromTheModel() {
+        // DifFormer's documented default on the paper's model: t 90,150,300 x blocks 19,24,30
+        assertThat(run(new HeadInfoCommand(), "--config", "adm-256-uncond", "--head", "difformer", "--num-classes", "1000"))
+                .contains("t=[90, 150, 300], blocks=[19, 24, 30]").contains("trainable parameters: 31,802,344");
+        assertThat(run(new HeadInfoCommand(), "--config", "adm-256-uncond", "--head", "attention", "--num-classes", "1000"))
+                .contains("t=[150], blocks=[24]").contains("trainable parameters: 27,786,216");
+        // the embedded default: the shipped 19-block model, its measured best cell, Fashion-MNIST's 10 classes
+        assertThat(run(new HeadInfoCommand(), "--head", "linear")).contains("adm-fmnist, t=[10], blocks=[13]").contains("10 classes");
+        assertThat(run(new HeadInfoCommand(), "--head", "difformer")).contains("t=[10, 50, 100], blocks=[10, 13, 16]");
     }
 
     @Test

@@ -50,7 +50,7 @@ class FineTuneTest {
 
         ImageFeeder train = new ImageFeeder(new SyntheticImages(64, 8, 2, 1), T, 0);
         ImageFeeder eval = new ImageFeeder(new SyntheticImages(64, 4, 2, 2), T, 0);
-        TrainConfig tc = new TrainConfig(1, 4, 1e-2, "sgd", 0.9, 0, 7, 0.1, 0, 4);
+        TrainConfig tc = TrainConfig.builder(1e-2, 4).optEpochs(1).optMomentum(0.9).build();
         Path out = dir.resolve("run");
         List<EpochMetrics> first = new FineTuner(g, train, eval, tc, 1e-3, out, new ObjectMapper().createObjectNode())
                 .optProgress(false).run(false);
@@ -96,10 +96,10 @@ class FineTuneTest {
         ImageFeeder train = new ImageFeeder(new SyntheticImages(64, 4, 2, 1), T, 0);
         ImageFeeder eval = new ImageFeeder(new SyntheticImages(64, 2, 2, 2), T, 0);
         FineTuneGraph whole = FineTuneGraph.build(head, config, weights::get, 0, 0);
-        new FineTuner(whole, train, eval, new TrainConfig(1, 4, 1e-2, "sgd", 0, 0, 7, 0.1, 0, 4), 1e-2, dir.resolve("a"),
+        new FineTuner(whole, train, eval, TrainConfig.builder(1e-2, 4).optEpochs(1).build(), 1e-2, dir.resolve("a"),
                 new ObjectMapper().createObjectNode()).optProgress(false).run(false);
         FineTuneGraph micro = FineTuneGraph.build(head, config, weights::get, 0, 0);
-        new FineTuner(micro, train, eval, new TrainConfig(1, 2, 1e-2, "sgd", 0, 0, 7, 0.1, 0, 4), 1e-2, dir.resolve("b"),
+        new FineTuner(micro, train, eval, TrainConfig.builder(1e-2, 2).optEpochs(1).optEvalBatch(4).build(), 1e-2, dir.resolve("b"),
                 new ObjectMapper().createObjectNode()).optAccumulate(2).optProgress(false).run(false);
         for (String k : whole.trainableNames()) {
             float[] a = whole.array(k).data().asFloat();

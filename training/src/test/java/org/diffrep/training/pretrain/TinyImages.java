@@ -14,8 +14,8 @@ final class TinyImages implements ImageSource {
 
     /** A 2-level ADM at 8 px with attention at 4 px: the smallest tree that has every block kind. */
     static AdmConfig config() {
-        return new AdmConfig("ddpm-test", SIDE, 1, 8, 1, 1, List.of(4), List.of(1.0, 2.0), 2, -1, -1, true, true, true,
-                false, 4, 1e-5);
+        return AdmConfig.builder("ddpm-test", SIDE, 8).optInChannels(1).optNumResBlocks(1).optAttentionResolutions(List.of(4))
+                .optChannelMult(List.of(1.0, 2.0)).optNumHeads(2).optResblockUpdown(true).optGroupNorm(4, 1e-5).build();
     }
 
     @Override

@@ -42,7 +42,7 @@ class CacheSpeedupBenchmark {
         AdmConfig tiny = AdmConfigs.get("adm-tiny");
         SyntheticImages train = new SyntheticImages(64, 64, 4, 1);
         SyntheticImages eval = new SyntheticImages(64, 32, 4, 2);
-        TrainConfig cfg = new TrainConfig(3, 16, 0.01, "adam", 0, 0, 7, 0.1, 0, 16);
+        TrainConfig cfg = TrainConfig.builder(0.01, 16).optEpochs(3).optOptimizer(OptimizerKind.ADAM).build();
         for (HeadConfig head : List.of(HeadConfig.defaults(HeadKind.LINEAR, List.of(150), List.of(24), 4),
                 HeadConfig.defaults(HeadKind.ATTENTION, List.of(150), List.of(24), 4).withTransformer(64, 4, 4, 2))) {
             ClassifierGraph nativeGraph = ClassifierGraph.onBackbone(head, tiny, w::get, 1);

@@ -39,7 +39,8 @@ class LearnOnTinyFeaturesTest {
              CachedSplit eval = cache.ensure(request(new SyntheticImages(64, 16, 4, 2), head), ex)) {
             double extractSeconds = (System.nanoTime() - t0) / 1e9;
             ClassifierGraph g = ClassifierGraph.onFeatures(head, train.shapes(), 1);
-            TrainConfig cfg = new TrainConfig(30, 8, 0.01, "adam", 0, 0, 10, 0.5, 3, 16);
+            TrainConfig cfg = TrainConfig.builder(0.01, 8).optEpochs(30).optOptimizer(OptimizerKind.ADAM).optLrSchedule(10, 0.5)
+                    .optSeed(3).optEvalBatch(16).build();
             long t1 = System.nanoTime();
             List<EpochMetrics> m = new Trainer(g, train, eval, cfg, dir.resolve("run"), JsonNodeFactory.instance.objectNode())
                     .optProgress(false).run(false);

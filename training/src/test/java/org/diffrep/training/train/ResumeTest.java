@@ -26,7 +26,8 @@ class ResumeTest {
     Path dir;
 
     private static final HeadConfig HEAD = HeadConfig.defaults(HeadKind.MLP, List.of(150), List.of(24), 4).withHidden(List.of(12));
-    private static final TrainConfig ADAM = new TrainConfig(3, 4, 0.01, "adam", 0, 1e-4, 2, 0.5, 11, 8);
+    private static final TrainConfig ADAM = TrainConfig.builder(0.01, 4).optEpochs(3).optOptimizer(OptimizerKind.ADAM)
+            .optWeightDecay(1e-4).optLrSchedule(2, 0.5).optSeed(11).optEvalBatch(8).build();
 
     private CachedSplit split(String name, int count, long seed) {
         SyntheticImages images = new SyntheticImages(16, count, 4, seed);

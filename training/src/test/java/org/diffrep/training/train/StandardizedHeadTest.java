@@ -32,7 +32,8 @@ class StandardizedHeadTest {
 
     private static final HeadConfig HEAD = HeadConfig.defaults(HeadKind.ATTENTION, List.of(150), List.of(24), 4)
             .withTransformer(16, 2, 2.0, 1).withPoolCap(4).withStandardize(true);
-    private static final TrainConfig ADAM = new TrainConfig(3, 4, 0.01, "adam", 0, 1e-4, 2, 0.5, 11, 8);
+    private static final TrainConfig ADAM = TrainConfig.builder(0.01, 4).optEpochs(3).optOptimizer(OptimizerKind.ADAM)
+            .optWeightDecay(1e-4).optLrSchedule(2, 0.5).optSeed(11).optEvalBatch(8).build();
 
     private CachedSplit split(String name, int count, long seed) {
         SyntheticImages images = new SyntheticImages(16, count, 4, seed);

@@ -1,4 +1,4 @@
-package org.diffrep.training.pretrain;
+package org.diffrep.training.data;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

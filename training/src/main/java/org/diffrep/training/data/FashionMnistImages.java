@@ -1,10 +1,8 @@
-package org.diffrep.training.pretrain;
+package org.diffrep.training.data;
 
 import org.diffrep.datasets.ImageDataset;
 import org.diffrep.datasets.InMemoryImages;
 import org.diffrep.datasets.Sample;
-import org.diffrep.training.data.ImageSource;
-import org.diffrep.training.data.Seeds;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
