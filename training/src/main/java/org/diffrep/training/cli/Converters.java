@@ -1,21 +1,12 @@
 package org.diffrep.training.cli;
 
 import org.diffrep.model.features.Pooling;
-import org.diffrep.training.heads.HeadKind;
 import org.diffrep.training.train.OptimizerKind;
 import picocli.CommandLine.ITypeConverter;
 
 /** picocli converters: each option value is parsed once, where it is read, into its type. */
 public final class Converters {
     private Converters() {}
-
-    /** linear, mlp, cnn, attention, difformer or diffeed. */
-    public static final class HeadKindConverter implements ITypeConverter<HeadKind> {
-        @Override
-        public HeadKind convert(String value) {
-            return HeadKind.parse(value);
-        }
-    }
 
     /** sgd or adam. */
     public static final class OptimizerConverter implements ITypeConverter<OptimizerKind> {

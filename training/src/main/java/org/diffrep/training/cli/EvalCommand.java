@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
+import org.diffrep.training.seg.SegmentationRun;
 import org.diffrep.training.train.Checkpoint;
 import org.diffrep.training.train.TrainConfig;
 import org.diffrep.training.train.Trainer;
@@ -21,7 +22,7 @@ import java.util.concurrent.Callable;
 
 /** Re-evaluates a saved head: rebuilds the run from run.json, loads checkpoint.bin, evaluates every image of the split. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = "Re-evaluates the head saved in a run directory (top-1, top-5, loss); writes eval.json there.")
+        description = "Re-evaluates the head saved in a run directory (top-1, top-5, loss; segmentation: mIoU, accuracies, per class); writes eval.json there.")
 public final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--run", required = true, description = "Run directory written by train.")
@@ -45,6 +46,10 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
 
+    @Option(names = "--save-predictions", description = "Segmentation runs: write one PNG per evaluation image into this directory,"
+            + " named after its annotation file, at the annotation's resolution, class k stored as k + 1 (1..150, never 0).")
+    Path savePredictions;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -52,6 +57,10 @@ public final class EvalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         JsonNode desc = json.readTree(run.resolve(Trainer.RUN).toFile());
+        if (SegmentationRun.isSegmentationRun(desc)) {
+            return SegmentationRun.eval(run, desc, root, checkpoint, split, batch, savePredictions, !noProgress, spec.commandLine().getOut());
+        }
+        if (savePredictions != null) throw new IllegalArgumentException("--save-predictions is for segmentation runs; " + run + " holds a classifier");
         HeadConfig head = json.treeToValue(desc.get("head"), HeadConfig.class);
         TrainConfig tc = json.treeToValue(desc.get("train"), TrainConfig.class);
         RunSetup setup = json.treeToValue(desc.get("provenance").get("setup"), RunSetup.class);

@@ -6,6 +6,8 @@ import org.diffrep.training.data.Inputs;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
+import org.diffrep.training.seg.SegHeadOptions;
+import org.diffrep.training.seg.SegmentationRun;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,6 +34,9 @@ public final class HeadInfoCommand implements Callable<Integer> {
     @Mixin
     HeadOptions head;
 
+    @Mixin
+    SegHeadOptions segHead;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -39,6 +44,7 @@ public final class HeadInfoCommand implements Callable<Integer> {
     public Integer call() {
         AdmConfig c = AdmConfigs.resolve(config);
         if (imageSize != null) c = c.withImageSize(imageSize);
+        if (head.segmentation()) return SegmentationRun.headInfo(c, head.buildSegmentation(c, segHead, numClasses), spec.commandLine().getOut());
         HeadConfig h = head.build(c, numClasses);
         ClassifierGraph.ParameterCount count = ClassifierGraph.countParameters(h, c);
         PrintWriter out = spec.commandLine().getOut();

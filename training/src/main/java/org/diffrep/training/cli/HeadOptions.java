@@ -5,6 +5,9 @@ import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.FeatureDefaults;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
+import org.diffrep.training.seg.SegHeadConfig;
+import org.diffrep.training.seg.SegHeadKind;
+import org.diffrep.training.seg.SegHeadOptions;
 import picocli.CommandLine.Option;
 
 import java.util.List;
@@ -12,9 +15,10 @@ import java.util.List;
 /** Options that define a head (shared by train, finetune, extract and head-info). */
 public final class HeadOptions {
 
-    @Option(names = "--head", defaultValue = "linear", converter = Converters.HeadKindConverter.class,
-            description = "linear, mlp, cnn, attention, difformer or diffeed (default ${DEFAULT-VALUE}).")
-    HeadKind head;
+    // a name rather than a HeadKind: train, eval and head-info also take the segmentation heads, which are no classifier kind
+    @Option(names = "--head", defaultValue = "linear",
+            description = "linear, mlp, cnn, attention, difformer or diffeed; segmentation (ade20k): seg-linear or upernet (default ${DEFAULT-VALUE}).")
+    String head;
 
     @Option(names = "--t", split = ",", description = "Noise steps, comma-separated (default: the model's; adm-256-uncond 150,"
             + " DifFormer 90,150,300; adm-fmnist 10, DifFormer 10,50,100).")
@@ -58,13 +62,25 @@ public final class HeadOptions {
     boolean standardize;
 
     public HeadKind kind() {
-        return head;
+        return HeadKind.parse(head);
+    }
+
+    /** Whether --head names a segmentation head (seg-linear, upernet). */
+    public boolean segmentation() {
+        return SegHeadKind.isSegmentation(head);
+    }
+
+    /** The segmentation head on a model: t and blocks not given are the model's single-tap defaults. */
+    public SegHeadConfig buildSegmentation(AdmConfig model, SegHeadOptions seg, int numClasses) {
+        FeatureDefaults.Taps taps = model.featureDefaults().head();
+        return seg.build(head, timesteps != null ? timesteps : taps.timesteps(), blocks != null ? blocks : taps.blocks(), numClasses);
     }
 
     /** The head on a model: t and blocks not given are the model's defaults for this kind of head (one tap, or DifFormer's several). */
     public HeadConfig build(AdmConfig model, int numClasses) {
-        FeatureDefaults.Taps taps = head == HeadKind.DIFFORMER ? model.featureDefaults().multiScale() : model.featureDefaults().head();
-        return HeadConfig.builder(head, timesteps != null ? timesteps : taps.timesteps(), blocks != null ? blocks : taps.blocks(), numClasses)
+        HeadKind kind = kind();
+        FeatureDefaults.Taps taps = kind == HeadKind.DIFFORMER ? model.featureDefaults().multiScale() : model.featureDefaults().head();
+        return HeadConfig.builder(kind, timesteps != null ? timesteps : taps.timesteps(), blocks != null ? blocks : taps.blocks(), numClasses)
                 .optPooling(pool).optHidden(hidden).optCnnChannels(cnnChannels).optTransformer(dim, numHeads, mlpRatio, depth)
                 .optPoolCap(poolCap).optFeedback(feedback).optStandardize(standardize).build();
     }

@@ -5,6 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
+import org.diffrep.training.data.Inputs;
+import org.diffrep.training.seg.SegHeadConfig;
+import org.diffrep.training.seg.SegHeadOptions;
+import org.diffrep.training.seg.SegTrainConfig;
+import org.diffrep.training.seg.SegTrainOptions;
+import org.diffrep.training.seg.SegmentationRun;
 import org.diffrep.training.train.EpochMetrics;
 import org.diffrep.training.train.TrainConfig;
 import org.diffrep.training.train.Trainer;
@@ -22,7 +28,9 @@ import java.util.concurrent.Callable;
 
 /** Trains a head on frozen U-Net features with the official recipe by default. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Trains a head (linear, mlp, cnn, attention, difformer, diffeed) on the frozen U-Net.",
+        description = {"Trains a head (linear, mlp, cnn, attention, difformer, diffeed) on the frozen U-Net, or on ade20k a"
+                + " segmentation head (seg-linear, upernet: AdamW + poly schedule for --iterations, default lr 2e-5 upernet / 1e-3"
+                + " seg-linear, batch 2; --epochs, --optimizer and the StepLR options do not apply).",
                 "Defaults are the official recipe: SGD without momentum, lr 1e-2 (linear, mlp, cnn, diffeed) or 5e-2 "
                         + "(attention, difformer), StepLR x0.1 every 7 epochs, 28 epochs, batch 128 (diffeed 16).",
                 "Writes run.json, metrics.csv, checkpoint.bin (every epoch, atomically) and summary.json to --out."})
@@ -43,11 +51,18 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch", description = "Training batch (default 128, diffeed 16).")
     Integer batch;
 
+    @Mixin
+    SegHeadOptions segHead;
+
+    @Mixin
+    SegTrainOptions segTrain;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        if (head.segmentation()) return trainSegmentation();
         HeadKind kind = head.kind();
         Path dir = schedule.runDirectory(kind + "-" + setup.inputs.dataset);
         try (Assembly a = new Assembly(setup)) {
@@ -64,6 +79,21 @@ public final class TrainCommand implements Callable<Integer> {
             pw.flush();
         }
         return 0;
+    }
+
+    private int trainSegmentation() throws java.io.IOException {
+        if (setup.cache != null) throw new IllegalArgumentException("segmentation heads read the U-Net in their graph: drop --cache");
+        Inputs in = setup.inputs.resolver().build();
+        SegHeadConfig h = head.buildSegmentation(in.config(), segHead, in.openDataset().numClasses());
+        int b = batch != null ? batch : 2;
+        SegTrainConfig tc = new SegTrainConfig(segTrain.iterations, b, lr != null ? lr : SegmentationRun.defaultLr(h.kind()), schedule.weightDecay,
+                segTrain.warmup, segTrain.polyPower, schedule.seed, schedule.evalBatch != null ? schedule.evalBatch : b, segTrain.checkpointEvery);
+        RunSetup stored = setup.stored(in);
+        SegmentationRun.Setup s = new SegmentationRun.Setup(stored.inputs.dataset, stored.inputs.root, stored.inputs.trainSplit,
+                stored.inputs.evalSplit, stored.inputs.limitTrain, stored.inputs.limitEval, stored.inputs.threads, stored.inputs.config,
+                stored.inputs.imageSize, stored.inputs.checkpoint, setup.headSeed, segTrain.scaleRange);
+        return SegmentationRun.train(s, h, tc, schedule.runDirectory(h.kind() + "-" + in.dataset()), schedule.resume, segTrain.stopAfter,
+                !schedule.noProgress, spec.commandLine().getOut());
     }
 
     TrainConfig trainConfig(HeadKind kind) {

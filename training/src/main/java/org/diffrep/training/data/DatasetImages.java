@@ -5,6 +5,7 @@ import org.diffrep.datasets.LoadedSample;
 import org.diffrep.datasets.LoaderOptions;
 import org.diffrep.datasets.Sample;
 import org.diffrep.datasets.SampleLoader;
+import org.diffrep.datasets.Task;
 import org.diffrep.datasets.UnreadableImageException;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -35,6 +36,7 @@ public final class DatasetImages implements ImageSource {
      * @param limit use only the first {@code limit} samples of the split (0 = all), for quick runs
      */
     public DatasetImages(ImageDataset dataset, String split, LoaderOptions options, int limit) {
+        refuseSegmentationData(dataset);
         this.dataset = dataset;
         this.split = split;
         this.options = options;
@@ -45,6 +47,18 @@ public final class DatasetImages implements ImageSource {
         long h = 1125899906842597L;
         for (Sample s : samples) h = Seeds.mix(h, s.id().hashCode(), s.label());
         this.listHash = h;
+    }
+
+    /** Classification needs a class per image: segmentation datasets get an error that names what does use them. */
+    static void refuseSegmentationData(ImageDataset dataset) {
+        if (dataset.task() == Task.SEMANTIC_SEGMENTATION) {
+            throw new IllegalArgumentException(dataset.name() + " labels pixels, not images: classification heads cannot train on it;"
+                    + " train a segmentation head: diffrep train --dataset " + dataset.name() + " --head upernet|seg-linear ...");
+        }
+        if (dataset.task() == Task.INSTANCE_SEGMENTATION) {
+            throw new IllegalArgumentException(dataset.name() + " annotates object instances, not images: classification heads cannot train on it"
+                    + " and no diffrep command trains on it yet; for semantic segmentation: diffrep train --dataset ade20k --head upernet|seg-linear ...");
+        }
     }
 
     /** Name, split, size, transform, and a hash of the sample ids and labels (so a changed list is another dataset). */

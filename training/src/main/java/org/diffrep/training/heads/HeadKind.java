@@ -12,6 +12,9 @@ public enum HeadKind {
         try {
             return valueOf(s.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
+            if (org.diffrep.training.seg.SegHeadKind.isSegmentation(s)) {
+                throw new IllegalArgumentException(s.trim() + " is a segmentation head: only train, eval and head-info take it");
+            }
             throw new IllegalArgumentException("unknown head '" + s + "': use linear, mlp, cnn, attention, difformer or diffeed");
         }
     }

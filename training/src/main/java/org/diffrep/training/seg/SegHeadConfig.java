@@ -1,0 +1,40 @@
+package org.diffrep.training.seg;
+
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * Everything that fixes a segmentation head's structure; stored in run.json and checkpoints.
+ *
+ * @param kind            seg-linear or upernet
+ * @param timesteps       noise steps; each (t, b) pair is one tap
+ * @param blocks          U-Net blocks read (ascending)
+ * @param numClasses      classes scored (ADE20K: 150, label 0 ignored)
+ * @param adapterWidth    upernet: channels of each tap's 1×1 adapter, the UperNet input width (paper: 1024)
+ * @param decoderChannels upernet: channels inside the PPM / FPN decoder (mmseg's UPerHead default 512)
+ */
+public record SegHeadConfig(SegHeadKind kind, List<Integer> timesteps, List<Integer> blocks, int numClasses,
+                            int adapterWidth, int decoderChannels) {
+
+    public SegHeadConfig {
+        if (kind == null) throw new IllegalArgumentException("segmentation head kind missing");
+        if (timesteps == null || timesteps.isEmpty()) throw new IllegalArgumentException("need at least one timestep");
+        if (blocks == null || blocks.isEmpty()) throw new IllegalArgumentException("need at least one block");
+        if (numClasses < 2) throw new IllegalArgumentException("need at least 2 classes, got " + numClasses);
+        timesteps = List.copyOf(timesteps);
+        blocks = List.copyOf(new TreeSet<>(blocks));
+        if (kind == SegHeadKind.UPERNET && (adapterWidth < 1 || decoderChannels < 1)) {
+            throw new IllegalArgumentException("upernet widths must be positive: adapter " + adapterWidth + ", decoder " + decoderChannels);
+        }
+        // the linear probe has no widths: keep its config free of them
+        if (kind == SegHeadKind.SEG_LINEAR) {
+            adapterWidth = 0;
+            decoderChannels = 0;
+        }
+    }
+
+    /** The (t, b) taps in the order the head reads them: t-list order, blocks ascending. */
+    public int taps() {
+        return timesteps.size() * blocks.size();
+    }
+}
