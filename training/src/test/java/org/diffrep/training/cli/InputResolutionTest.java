@@ -1,0 +1,80 @@
+package org.diffrep.training.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.diffrep.training.TestFixtures;
+import org.diffrep.training.data.ImageSource;
+import org.diffrep.training.data.Inputs;
+import org.diffrep.training.heads.HeadConfig;
+import org.diffrep.training.heads.HeadKind;
+import org.diffrep.training.train.Trainer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** One resolver for images, model and weights: the embedded default, channels that follow the model, no needless weight reads. */
+class InputResolutionTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void withoutOptionsTrainReadsTheShippedFashionMnistIntoTheShippedModel() throws Exception {
+        Path out = dir.resolve("run");
+        // the crash: 3-channel images fed to the 1-channel adm-fmnist; now every channel count follows the config
+        String printed = CommandsTest.run(new TrainCommand(), "--head", "linear", "--limit-train", "24", "--limit-eval", "12",
+                "--epochs", "1", "--batch", "12", "--cache", dir.resolve("cache").toString(), "--out", out.toString(), "--no-progress");
+        assertThat(printed).contains("linear: 1 epochs");
+        JsonNode run = new ObjectMapper().readTree(out.resolve(Trainer.RUN).toFile());
+        assertThat(run.get("train_data").asText()).contains("fashion-mnist/train (24 images, 32 px padded, flip");
+        JsonNode setup = run.get("provenance").get("setup");
+        assertThat(setup.get("config").asText()).isEqualTo("adm-fmnist");
+        assertThat(Path.of(setup.get("checkpoint").asText())).isAbsolute().endsWith(Path.of("models/adm-fmnist/ema.npz"));
+        assertThat(Path.of(setup.get("root").asText())).isAbsolute().endsWith(Path.of("data/fashion-mnist"));
+        assertThat(Path.of(setup.get("cache").asText())).isAbsolute();
+    }
+
+    @Test
+    void grayscaleImagesMeetAnRgbModelAndRgbImagesAGrayscaleModel() {
+        Inputs rgbModel = Inputs.builder().optConfig("adm-tiny").optCheckpoint(TestFixtures.admTinyCheckpoint()).optLimitEval(3).build();
+        ImageSource gray = rgbModel.evalImages();
+        assertThat(gray.images(new int[] {0, 1}, 0).shape()).containsExactly(2, 3, 64, 64);
+        Inputs grayModel = Inputs.builder().optDataset(Inputs.SYNTHETIC).optLimitEval(4).build();
+        assertThat(grayModel.config().name()).isEqualTo("adm-fmnist");
+        assertThat(grayModel.evalImages().images(new int[] {0, 1, 2, 3}, 0).shape()).containsExactly(4, 1, 32, 32);
+        Inputs bigger = Inputs.builder().optImageSize(64).optLimitEval(2).build();
+        assertThat(bigger.evalImages().images(new int[] {0, 1}, 0).shape()).containsExactly(2, 1, 64, 64);
+    }
+
+    @Test
+    void whatCannotBeGuessedIsAnErrorNamingTheOption() {
+        assertThatThrownBy(() -> Inputs.builder().optConfig("adm-256-uncond").build())
+                .hasMessageContaining("--checkpoint is required for adm-256-uncond").hasMessageContaining(Inputs.PAPER_WEIGHTS_URL);
+        assertThatThrownBy(() -> Inputs.builder().optDataset("cub").optCheckpoint(TestFixtures.admTinyCheckpoint()).build())
+                .hasMessageContaining("--root is required for dataset cub");
+        assertThatThrownBy(() -> Inputs.builder().optCheckpoint(dir.resolve("missing.npz")).build())
+                .hasMessageContaining("--checkpoint").hasMessageContaining("missing.npz").hasMessageContaining("no such file");
+    }
+
+    @Test
+    void aCompleteCacheNeverReadsTheWeights() {
+        RunSetup setup = new CommandLine(new TrainCommand()).parseArgs("--dataset", "synthetic", "--limit-train", "8", "--limit-eval", "4",
+                "--cache", dir.resolve("cache").toString()).asCommandLineList().get(0).getCommand() instanceof TrainCommand t ? t.setup : null;
+        HeadConfig head = HeadConfig.defaults(HeadKind.LINEAR, List.of(10), List.of(5), 4);
+        try (Assembly first = new Assembly(setup)) {
+            first.ensureCache(head, 0, false, true);
+            assertThat(first.weightsRead()).isTrue();
+        }
+        try (Assembly again = new Assembly(setup)) {
+            again.ensureCache(head, 0, false, true);
+            assertThat(again.weightsRead()).as("every cache file existed").isFalse();
+            assertThat(again.checkpointSha256()).hasSize(64);
+        }
+    }
+}
