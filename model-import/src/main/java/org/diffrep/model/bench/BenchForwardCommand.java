@@ -36,28 +36,30 @@ import java.util.concurrent.Callable;
         description = "Time a full forward, the early-exit tap path and all (t, b) taps; print images/s, GFLOP/s, memory.")
 public final class BenchForwardCommand implements Callable<Integer> {
 
-    @Option(names = "--config", defaultValue = "adm-256-uncond", description = "Registered name or config.json (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--config", defaultValue = "adm-fmnist", description = "Registered name or config.json (default: ${DEFAULT-VALUE}, the shipped model;"
+            + " the paper's: adm-256-uncond).")
     String config;
 
     @Option(names = "--checkpoint", description = "Real weights (.pt/.npz); default random weights (same speed).")
     Path checkpoint;
 
-    @Option(names = "--batch", defaultValue = "1")
+    @Option(names = "--batch", defaultValue = "1", description = "Images per forward (default: ${DEFAULT-VALUE}).")
     int batch;
 
     @Option(names = "--image-size", description = "Input side (default: the config's).")
     Integer imageSize;
 
-    @Option(names = "--blocks", split = ",", defaultValue = "24", description = "Blocks to tap (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--blocks", split = ",", description = "Blocks to tap (default: the config's default block; adm-256-uncond 24, adm-fmnist 13).")
     List<Integer> blocks;
 
-    @Option(names = "--t", split = ",", defaultValue = "150", description = "Noise steps for the all-taps timing (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--t", split = ",", description = "Noise steps for the all-taps timing (default: the config's default t; adm-256-uncond 150,"
+            + " adm-fmnist 10).")
     List<Integer> timesteps;
 
-    @Option(names = "--warmup", defaultValue = "1")
+    @Option(names = "--warmup", defaultValue = "1", description = "Untimed runs first, for JIT and allocators (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--runs", defaultValue = "3")
+    @Option(names = "--runs", defaultValue = "3", description = "Timed runs; the median is reported (default: ${DEFAULT-VALUE}).")
     int runs;
 
     @Option(names = "--threads", description = "OpenMP threads for ND4J (re-launches the JVM with OMP_NUM_THREADS=K).")
@@ -100,6 +102,8 @@ public final class BenchForwardCommand implements Callable<Integer> {
             return relaunchWithThreads();
         }
         AdmConfig c = AdmConfigs.resolve(config);
+        if (blocks == null) blocks = c.featureDefaults().head().blocks();
+        if (timesteps == null) timesteps = c.featureDefaults().head().timesteps();
         if (imageSize != null) c = c.withImageSize(imageSize);
         int maxBlock = Collections.max(blocks);
         AdmUNet.Builder builder = AdmUNet.builder(c);

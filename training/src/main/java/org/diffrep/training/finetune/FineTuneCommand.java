@@ -32,9 +32,9 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code diffrep finetune}: semi-supervised fine-tuning of the U-Net with a head (Table 5 of the paper). */
-@Command(name = "finetune", mixinStandardHelpOptions = true,
+@Command(name = "finetune", mixinStandardHelpOptions = true, modelTransformer = FineTuneCommand.HeadsItTunes.class,
         description = {"Fine-tunes the U-Net (built only up to the deepest block the head reads) together with a head on a labelled",
-                "split, e.g. the SimCLR IN-1% / IN-10% subsets, evaluating on the dataset's evaluation split (the full ImageNet val",
+                "split, e.g. the SimCLR IN-1%% / IN-10%% subsets, evaluating on the dataset's evaluation split (the full ImageNet val",
                 "set for them). Head and backbone have separate learning rates (same StepLR schedule); --freeze-blocks k keeps",
                 "blocks 1..k and the timestep embedding fixed. Checks and reports the class balance of the training split.",
                 "Writes run.json, metrics.csv, checkpoint.bin (head + U-Net + optimizer state, every epoch, atomically) and",
@@ -129,6 +129,17 @@ public final class FineTuneCommand implements Callable<Integer> {
         return 0;
     }
 
+
+    /** The shared --head option, described with the heads fine-tuning supports (DifFeed's first pass runs without gradient). */
+    static final class HeadsItTunes implements CommandLine.IModelTransformer {
+        @Override
+        public CommandLine.Model.CommandSpec transform(CommandLine.Model.CommandSpec spec) {
+            CommandLine.Model.OptionSpec head = spec.findOption("--head");
+            spec.remove(head);
+            spec.addOption(head.toBuilder().description("linear, mlp, cnn, attention or difformer (default ${DEFAULT-VALUE}; not diffeed).").build());
+            return spec;
+        }
+    }
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new FineTuneCommand()).execute(args));

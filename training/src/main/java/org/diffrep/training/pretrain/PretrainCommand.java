@@ -61,7 +61,7 @@ public final class PretrainCommand implements Callable<Integer> {
     int limit;
     @Option(names = "--checkpoint-every", defaultValue = "25", description = "steps between checkpoints (default: ${DEFAULT-VALUE})")
     int checkpointEvery;
-    @Option(names = "--max-minutes", defaultValue = "0", description = "stop (after a checkpoint) once this much wall time has passed in this run, 0 = no limit")
+    @Option(names = "--max-minutes", defaultValue = "0", description = "stop (after a checkpoint) once this much wall time has passed in this run (default: ${DEFAULT-VALUE} = no limit)")
     double maxMinutes;
     @Option(names = "--resume", description = "continue from --out/" + STATE)
     boolean resume;
