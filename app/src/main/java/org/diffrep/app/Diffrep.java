@@ -2,6 +2,7 @@ package org.diffrep.app;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The {@code bin/diffrep} entry point. Each subcommand is also a plain main class in the module
@@ -11,6 +12,12 @@ import picocli.CommandLine.Command;
         description = "Diffusion U-Net features as visual representations (SameDiff / ND4J).",
         subcommands = {CommandLine.HelpCommand.class})
 public final class Diffrep {
+
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Also show the libraries' log (ND4J, DataVec, JavaCPP), hidden by default.")
+    void verbose(boolean on) {
+        if (on) LibraryLog.show();
+    }
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));

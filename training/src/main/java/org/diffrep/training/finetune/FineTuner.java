@@ -141,6 +141,8 @@ public final class FineTuner {
         Map<String, INDArray> headParams = arrays(graph.headNames());
         Map<String, INDArray> backboneParams = arrays(graph.backboneNames());
         List<String> gradFor = graph.trainableNames();
+        // SameDiff prints one line per differentiated op to System.out when it builds the backward graph
+        if (graph.sameDiff().getFunction("grad") == null) Trainer.createGradFunctionQuietly(graph.sameDiff(), gradFor);
         double lossSum = 0;
         long correct = 0;
         try (ProgressBar bar = progress ? bar("finetune " + (epoch + 1) + "/" + config.epochs(), steps) : null) {
