@@ -29,7 +29,7 @@ import java.nio.file.attribute.FileTime;
  * over the target, so a reader only ever sees complete files; {@link #open} checks size, magic,
  * version, key and checksum and refuses anything else.
  */
-public final class CacheFile implements AutoCloseable {
+public final class CacheFile implements FeatureColumn {
 
     static final byte[] MAGIC = "DRFCACHE".getBytes(StandardCharsets.US_ASCII);
     static final byte[] END = "DRFC-END".getBytes(StandardCharsets.US_ASCII);
@@ -61,35 +61,43 @@ public final class CacheFile implements AutoCloseable {
         }
     }
 
+    @Override
     public int count() {
         return count;
     }
 
+    @Override
     public int draws() {
         return draws;
     }
 
+    @Override
     public int channels() {
         return channels;
     }
 
+    @Override
     public int side() {
         return side;
     }
 
+    @Override
     public long[] ids() {
         return ids.clone();
     }
 
+    @Override
     public int[] labels() {
         return labels.clone();
     }
 
+    @Override
     public int featureLength() {
         return channels * side * side;
     }
 
     /** Reads the features of samples {@code indices} (draw {@code draws[i]} for each) into {@code out} back to back. */
+    @Override
     public void read(int[] indices, int[] drawOf, float[] out) {
         int len = featureLength();
         ByteBuffer buf = ByteBuffer.allocateDirect(len * 4).order(ByteOrder.LITTLE_ENDIAN);

@@ -3,7 +3,6 @@ package org.diffrep.training.cache;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * What a cached feature file depends on; any difference gives a different file. Its SHA-256 names
@@ -36,9 +35,5 @@ public record CacheKey(String model, String checkpoint, String dataset, int t, i
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    public String fileName() {
-        return "t" + t + "_b" + block + "_" + HexFormat.of().formatHex(hash()).substring(0, 16) + ".feat";
     }
 }

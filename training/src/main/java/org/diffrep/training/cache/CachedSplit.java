@@ -19,14 +19,16 @@ import java.util.Map;
 public final class CachedSplit implements Feeder, AutoCloseable {
 
     private final FeatureCache.Request request;
-    private final Map<Tap, CacheFile> files;
+    private final Map<Tap, FeatureColumn> files;
+    private final ExtractionReport report;
     private final int[] labels;
     private final long[] ids;
 
-    CachedSplit(FeatureCache.Request request, Map<Tap, CacheFile> files) {
+    CachedSplit(FeatureCache.Request request, Map<Tap, FeatureColumn> files, ExtractionReport report) {
         this.request = request;
         this.files = files;
-        CacheFile first = files.values().iterator().next();
+        this.report = report;
+        FeatureColumn first = files.values().iterator().next();
         this.labels = first.labels();
         this.ids = first.ids();
     }
@@ -36,10 +38,20 @@ public final class CachedSplit implements Feeder, AutoCloseable {
         Map<Integer, ClassifierGraph.Shape> m = new LinkedHashMap<>();
         int t = request.timesteps().get(0);
         for (int b : request.blocks()) {
-            CacheFile f = files.get(new Tap(t, b));
+            FeatureColumn f = files.get(new Tap(t, b));
             m.put(b, new ClassifierGraph.Shape(f.channels(), f.side()));
         }
         return m;
+    }
+
+    /** Every tap's features, as stored (for readers that are not heads: kNN, CKA). */
+    public Map<Tap, FeatureColumn> columns() {
+        return files;
+    }
+
+    /** What filling the cache for this split did. */
+    public ExtractionReport report() {
+        return report;
     }
 
     @Override
@@ -71,7 +83,7 @@ public final class CachedSplit implements Feeder, AutoCloseable {
         Map<String, INDArray> ph = new HashMap<>();
         int nt = request.timesteps().size();
         for (int b : request.blocks()) {
-            CacheFile any = files.get(new Tap(request.timesteps().get(0), b));
+            FeatureColumn any = files.get(new Tap(request.timesteps().get(0), b));
             int len = any.featureLength();
             float[] values = new float[nt * indices.length * len];
             float[] one = new float[indices.length * len];
@@ -87,6 +99,6 @@ public final class CachedSplit implements Feeder, AutoCloseable {
 
     @Override
     public void close() {
-        files.values().forEach(CacheFile::close);
+        files.values().forEach(FeatureColumn::close);
     }
 }

@@ -1,33 +1,20 @@
 package org.diffrep.training.cache;
 
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffrep.model.features.FeatureTaps;
-import org.diffrep.model.features.NoiseSource;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
-import org.diffrep.model.features.TapShape;
 import org.diffrep.training.data.ImageSource;
-import org.diffrep.training.data.Seeds;
-import org.diffrep.training.train.Feeder;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.IntFunction;
 
 /**
- * Block features extracted once per image and kept on disk, one {@link CacheFile} per (t, block) and
- * split, so heads with fixed inputs train for many epochs without running the U-Net.
+ * Block features extracted once per image and kept on disk, so heads with fixed inputs train for
+ * many epochs without running the U-Net. Each split is a {@link ShardedExtraction}: shards of
+ * consecutive images, one {@link CacheFile} per tap and shard, computed by an
+ * {@link ExtractionEngine} (this process by default) and read back as one split.
  *
  * <p>How this differs from the official code: it draws fresh ε (and, in training, a fresh random
  * crop/flip) on every forward. The cache stores K draws per image (noise ε_k and transform variant
@@ -37,10 +24,9 @@ import java.util.function.IntFunction;
  */
 public final class FeatureCache {
 
-    private static final Logger log = LoggerFactory.getLogger(FeatureCache.class);
-
     private final Path dir;
     private boolean progress = true;
+    private ExtractionEngine engine;
 
     public FeatureCache(Path dir) {
         this.dir = dir;
@@ -51,18 +37,36 @@ public final class FeatureCache {
         return this;
     }
 
+    /** Who computes missing shards (default: {@link LocalExtractionEngine}, in this process). */
+    public FeatureCache optEngine(ExtractionEngine engine) {
+        this.engine = engine;
+        return this;
+    }
+
     public Path dir() {
         return dir;
     }
 
-    /** What to cache for one split. */
+    /**
+     * What to cache for one split.
+     *
+     * @param batchSize images per backbone forward
+     * @param shardSize images per shard (a cache folder keeps the size it was started with)
+     */
     public record Request(ImageSource source, List<Integer> timesteps, List<Integer> blocks, IntFunction<Pooling> poolingOfBlock,
-                          long seed, int draws, int batchSize) {
+                          long seed, int draws, int batchSize, int shardSize) {
         public Request {
-            if (draws < 1) throw new IllegalArgumentException("draws must be >= 1");
-            if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1");
+            if (draws < 1) throw new IllegalArgumentException("--draws must be >= 1, got " + draws);
+            if (batchSize < 1) throw new IllegalArgumentException("--extract-batch must be >= 1, got " + batchSize);
+            if (shardSize < 1) throw new IllegalArgumentException("--shard-size must be >= 1, got " + shardSize);
             timesteps = List.copyOf(timesteps);
             blocks = List.copyOf(blocks);
+        }
+
+        /** A request with {@value ShardedExtraction#DEFAULT_SHARD_SIZE} images per shard. */
+        public Request(ImageSource source, List<Integer> timesteps, List<Integer> blocks, IntFunction<Pooling> poolingOfBlock,
+                       long seed, int draws, int batchSize) {
+            this(source, timesteps, blocks, poolingOfBlock, seed, draws, batchSize, ShardedExtraction.DEFAULT_SHARD_SIZE);
         }
 
         /** Every (t, block) of the request, t-major, blocks ascending. */
@@ -71,107 +75,24 @@ public final class FeatureCache {
         }
     }
 
-    public CacheKey key(Request r, FeatureExtractor ex, Tap tap) {
-        return new CacheKey(ex.model(), ex.checkpoint(), r.source().describe(), tap.t(), tap.block(),
-                r.poolingOfBlock().apply(tap.block()).toString(), r.source().imageSize(), r.seed(), r.draws());
-    }
-
-    public Path file(CacheKey key) {
-        return dir.resolve(key.fileName());
+    /** The request's sharded extraction in this cache (nothing is computed yet). */
+    public ShardedExtraction extraction(Request r, FeatureExtractor ex) {
+        return new ShardedExtraction(dir, r.source(), ex, r.taps(), r.poolingOfBlock(), r.seed(), r.draws(), r.shardSize(), r.batchSize());
     }
 
     /**
-     * Opens the cached features of every tap of the request, first extracting those whose file is
-     * missing, partial, corrupt or written for something else (such files are deleted, never read).
+     * Opens the cached features of every tap of the request, first computing the shards that are
+     * missing, partial, corrupt or written for something else.
      */
     public CachedSplit ensure(Request r, FeatureExtractor ex) {
-        try {
-            Map<Tap, CacheKey> missing = new LinkedHashMap<>();
-            for (Tap tap : r.taps()) {
-                CacheKey key = key(r, ex, tap);
-                String problem = check(key, r.source());
-                if (problem != null) {
-                    if (!problem.equals("missing")) log.warn("cache file {} is unusable ({}): rebuilding it", file(key), problem);
-                    Files.deleteIfExists(file(key));
-                    missing.put(tap, key);
-                }
-            }
-            if (!missing.isEmpty()) extract(r, ex, missing);
-            Map<Tap, CacheFile> files = new LinkedHashMap<>();
-            for (Tap tap : r.taps()) {
-                CacheKey key = key(r, ex, tap);
-                try {
-                    files.put(tap, CacheFile.open(file(key), key));
-                } catch (CacheFile.InvalidCacheException e) {
-                    files.values().forEach(CacheFile::close);
-                    throw new IllegalStateException("cache file " + file(key) + " just written is unusable: " + e.getMessage());
-                }
-            }
-            return new CachedSplit(r, files);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        ShardedExtraction sharded = extraction(r, ex);
+        ExtractionEngine e = engine != null ? engine : new LocalExtractionEngine().optProgress(progress);
+        ExtractionReport report = e.run(sharded);
+        return new CachedSplit(r, sharded.open(), report);
     }
 
-    /** Null when the file for the key is complete, intact and matches the source; else the reason. */
-    private String check(CacheKey key, ImageSource source) throws IOException {
-        try (CacheFile f = CacheFile.open(file(key), key)) {
-            if (f.count() != source.size()) return "holds " + f.count() + " images, the split has " + source.size();
-            int[] labels = f.labels();
-            long[] ids = f.ids();
-            for (int i = 0; i < labels.length; i++) {
-                if (labels[i] != source.label(i) || ids[i] != source.id(i)) return "image " + i + " differs from the split";
-            }
-            return null;
-        } catch (CacheFile.InvalidCacheException e) {
-            return e.getMessage();
-        }
-    }
-
-    private void extract(Request r, FeatureExtractor ex, Map<Tap, CacheKey> missing) throws IOException {
-        ImageSource src = r.source();
-        int n = src.size();
-        long[] ids = new long[n];
-        int[] labels = new int[n];
-        for (int i = 0; i < n; i++) {
-            ids[i] = src.id(i);
-            labels[i] = src.label(i);
-        }
-        Map<Tap, CacheFile.Writer> writers = new LinkedHashMap<>();
-        try {
-            for (Map.Entry<Tap, CacheKey> e : missing.entrySet()) {
-                int block = e.getKey().block();
-                TapShape shape = ex.shape(block, r.poolingOfBlock().apply(block));
-                writers.put(e.getKey(), new CacheFile.Writer(file(e.getValue()), e.getValue(), ids, labels, r.draws(), shape.channels(), shape.side()));
-            }
-            int batches = (n + r.batchSize() - 1) / r.batchSize();
-            try (ProgressBar bar = progressBar("extract " + src.describe(), (long) batches * r.draws())) {
-                for (int draw = 0; draw < r.draws(); draw++) {
-                    NoiseSource noise = NoiseSource.perImage(Seeds.mix(r.seed(), draw));
-                    for (int start = 0; start < n; start += r.batchSize()) {
-                        int[] idx = Feeder.range(start, Math.min(start + r.batchSize(), n));
-                        INDArray x0 = src.images(idx, Seeds.mix(r.seed(), draw, 2));
-                        long[] batchIds = Arrays.copyOfRange(ids, start, start + idx.length);
-                        Map<Tap, INDArray> feats = ex.extract(x0, batchIds, missing.keySet(), r.poolingOfBlock(), noise);
-                        for (Map.Entry<Tap, CacheFile.Writer> w : writers.entrySet()) w.getValue().append(floats(feats.get(w.getKey())));
-                        if (bar != null) bar.step();
-                    }
-                }
-            }
-            for (CacheFile.Writer w : writers.values()) w.commit();
-        } finally {
-            for (CacheFile.Writer w : writers.values()) w.close();
-        }
-    }
-
-    /** The values of a tap's maps in C order, as the cache file stores them. */
+    /** The values of a tap's maps in C order, as cache files store them. */
     static float[] floats(INDArray maps) {
         return maps.dup('c').data().asFloat();
-    }
-
-    private ProgressBar progressBar(String task, long max) {
-        if (!progress) return null;
-        return new ProgressBarBuilder().setTaskName(task.length() > 40 ? task.substring(0, 40) : task).setInitialMax(max)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).continuousUpdate().build();
     }
 }

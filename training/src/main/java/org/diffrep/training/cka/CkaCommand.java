@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
-import org.diffrep.training.cache.CacheFile;
+import org.diffrep.training.cache.FeatureColumn;
 import org.diffrep.training.cache.FeatureExtractor;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Inputs;
@@ -90,7 +90,7 @@ public final class CkaCommand implements Callable<Integer> {
         Pooling pooling = Pooling.parse(pool);
         ImageSource eval = in.evalImages();
         FeatureExtractor ex = features.extractor(bs);
-        Map<Tap, CacheFile> files = features.cached(eval, ex, timesteps, bs, pooling);
+        Map<Tap, FeatureColumn> files = features.cached(eval, ex, timesteps, bs, pooling);
         List<NpyFile> external = new ArrayList<>();
         long t0 = System.nanoTime();
         double[][] cka;
@@ -113,7 +113,7 @@ public final class CkaCommand implements Callable<Integer> {
                 default -> LinearCka.matrix(LinearCka.grams(reps, budget), n, LinearCka.Estimator.BIASED);
             };
         } finally {
-            files.values().forEach(CacheFile::close);
+            files.values().forEach(FeatureColumn::close);
             for (NpyFile f : external) f.close();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -177,7 +177,7 @@ public final class CkaCommand implements Callable<Integer> {
     }
 
     /** A cache file (draw 0) as CKA rows. */
-    private record CacheRows(String label, CacheFile file) implements LinearCka.Rows {
+    private record CacheRows(String label, FeatureColumn file) implements LinearCka.Rows {
         @Override
         public int count() {
             return file.count();

@@ -4,8 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
-import org.diffrep.training.cache.CacheFile;
-import org.diffrep.training.cache.CacheKey;
+import org.diffrep.training.cache.FeatureColumn;
 import org.diffrep.training.cache.FeatureCache;
 import org.diffrep.training.cache.FeatureExtractor;
 import org.diffrep.training.cli.InputOptions;
@@ -17,8 +16,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -69,37 +66,24 @@ public final class FeatureOptions {
      * Fills the cache for every (t, b) of a split where needed and opens the file of each; the caller
      * closes them. Keys are in the order of {@code ts} × {@code blocks}.
      */
-    public Map<Tap, CacheFile> cached(ImageSource src, FeatureExtractor ex, List<Integer> ts, List<Integer> blocks, Pooling pool) {
+    public Map<Tap, FeatureColumn> cached(ImageSource src, FeatureExtractor ex, List<Integer> ts, List<Integer> blocks, Pooling pool) {
         FeatureCache fc = new FeatureCache(cacheFolder()).optProgress(!noProgress);
-        FeatureCache.Request r = new FeatureCache.Request(src, ts, blocks, b -> pool, seed, 1, extractBatch);
-        fc.ensure(r, ex).close();
-        Map<Tap, CacheFile> files = new java.util.LinkedHashMap<>();
-        try {
-            for (int t : ts) {
-                for (int b : blocks) {
-                    Tap tap = new Tap(t, b);
-                    CacheKey key = fc.key(r, ex, tap);
-                    files.put(tap, CacheFile.open(fc.file(key), key));
-                }
-            }
-        } catch (CacheFile.InvalidCacheException e) {
-            files.values().forEach(CacheFile::close);
-            throw new IllegalStateException("cache file just verified became unusable: " + e.getMessage(), e);
-        } catch (IOException e) {
-            files.values().forEach(CacheFile::close);
-            throw new UncheckedIOException(e);
+        Map<Tap, FeatureColumn> all = fc.ensure(new FeatureCache.Request(src, ts, blocks, b -> pool, seed, 1, extractBatch), ex).columns();
+        Map<Tap, FeatureColumn> ordered = new java.util.LinkedHashMap<>();
+        for (int t : ts) {
+            for (int b : blocks) ordered.put(new Tap(t, b), all.get(new Tap(t, b)));
         }
-        return files;
+        return ordered;
     }
 
     /** Reads every feature of a cache file (draw 0) into one array, row after row. */
-    public static float[] readAll(CacheFile f) {
+    public static float[] readAll(FeatureColumn f) {
         float[] out = new float[Math.multiplyExact(f.count(), f.featureLength())];
         readRows(f, 0, f.count(), out);
         return out;
     }
 
-    public static void readRows(CacheFile f, int start, int count, float[] out) {
+    public static void readRows(FeatureColumn f, int start, int count, float[] out) {
         f.read(Feeder.range(start, start + count), new int[count], out);
     }
 

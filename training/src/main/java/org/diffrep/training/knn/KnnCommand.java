@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
 import org.diffrep.model.unet.FeatureDefaults;
-import org.diffrep.training.cache.CacheFile;
+import org.diffrep.training.cache.FeatureColumn;
 import org.diffrep.training.cache.FeatureExtractor;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Inputs;
@@ -92,13 +92,13 @@ public final class KnnCommand implements Callable<Integer> {
         result.set("provenance", features.describe(train, eval, ex));
         ArrayNode rows = result.putArray("results");
 
-        Map<Tap, CacheFile> bank = features.cached(train, ex, timesteps, bs, pooling);
-        Map<Tap, CacheFile> queries = Map.of();
+        Map<Tap, FeatureColumn> bank = features.cached(train, ex, timesteps, bs, pooling);
+        Map<Tap, FeatureColumn> queries = Map.of();
         try {
             queries = features.cached(eval, ex, timesteps, bs, pooling);
             for (Tap tap : bank.keySet()) {
                 long t0 = System.nanoTime();
-                CacheFile q = queries.get(tap);
+                FeatureColumn q = queries.get(tap);
                 WeightedKnn.Result r = new WeightedKnn(kArr, temperature, train.numClasses()).optChunkSize(chunk)
                         .evaluate(new CacheBank(bank.get(tap)), FeatureOptions.readAll(q), q.labels(), false);
                 ObjectNode row = rows.addObject();
@@ -117,8 +117,8 @@ public final class KnnCommand implements Callable<Integer> {
                 row.put("seconds", (System.nanoTime() - t0) / 1e9);
             }
         } finally {
-            bank.values().forEach(CacheFile::close);
-            queries.values().forEach(CacheFile::close);
+            bank.values().forEach(FeatureColumn::close);
+            queries.values().forEach(FeatureColumn::close);
         }
         Path file = out != null ? out : Workspace.runs("knn-" + in.dataset() + ".json");
         if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
@@ -141,10 +141,10 @@ public final class KnnCommand implements Callable<Integer> {
 
     /** A cache file (draw 0) as a kNN memory bank. */
     static final class CacheBank implements WeightedKnn.Bank {
-        private final CacheFile file;
+        private final FeatureColumn file;
         private final int[] labels;
 
-        CacheBank(CacheFile file) {
+        CacheBank(FeatureColumn file) {
             this.file = file;
             this.labels = file.labels();
         }

@@ -65,8 +65,8 @@ class FeatureCacheTest {
         try (CachedSplit s = cache.ensure(request(1), ex)) {
             expected = features(s, Feeder.EVAL);
         }
-        Path file = cache.file(cache.key(request(1), ex, new Tap(150, 24)));
-        Path other = cache.file(cache.key(request(1), ex, new Tap(90, 24)));
+        Path file = cache.extraction(request(1), ex).dataFile(0, new Tap(150, 24));
+        Path other = cache.extraction(request(1), ex).dataFile(0, new Tap(90, 24));
         long size = Files.size(file);
 
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
@@ -90,7 +90,9 @@ class FeatureCacheTest {
 
         Files.writeString(file, "");
         assertRebuilt(cache, ex, expected);
-        assertThat(Files.list(dir).filter(p -> p.toString().endsWith(".tmp"))).isEmpty();
+        try (var files = Files.walk(dir)) {
+            assertThat(files.filter(p -> p.toString().endsWith(".tmp") || p.toString().endsWith(".lock"))).isEmpty();
+        }
     }
 
     private void assertRebuilt(FeatureCache cache, FakeExtractor ex, INDArray expected) {

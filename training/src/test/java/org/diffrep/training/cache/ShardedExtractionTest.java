@@ -1,0 +1,234 @@
+package org.diffrep.training.cache;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import org.diffrep.model.features.NoiseSource;
+import org.diffrep.model.features.Pooling;
+import org.diffrep.model.features.Tap;
+import org.diffrep.training.data.SyntheticImages;
+import org.diffrep.training.graph.ClassifierGraph;
+import org.diffrep.training.heads.HeadConfig;
+import org.diffrep.training.heads.HeadKind;
+import org.diffrep.training.train.Checkpoint;
+import org.diffrep.training.train.EpochMetrics;
+import org.diffrep.training.train.Feeder;
+import org.diffrep.training.train.TrainConfig;
+import org.diffrep.training.train.Trainer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.IntFunction;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Shards are input-determined, resumable, claimed by one writer at a time, and read back as one split. */
+class ShardedExtractionTest {
+
+    @TempDir
+    Path dir;
+
+    private static final SyntheticImages IMAGES = new SyntheticImages(16, 22, 4, 1);
+    private static final List<Tap> TAPS = List.of(new Tap(90, 24), new Tap(150, 24), new Tap(150, 12));
+
+    private static ShardedExtraction extraction(Path root, FeatureExtractor ex, int shardSize) {
+        return new ShardedExtraction(root, IMAGES, ex, TAPS, b -> b == 24 ? Pooling.avg(2) : Pooling.NONE, 7, 2, shardSize, 3);
+    }
+
+    /** Every data file of a split's folder: name → bytes. */
+    private static Map<String, byte[]> dataFiles(ShardedExtraction ex) throws IOException {
+        Map<String, byte[]> files = new TreeMap<>();
+        try (Stream<Path> s = Files.list(ex.directory())) {
+            for (Path p : s.filter(p -> p.toString().endsWith(".feat")).toList()) files.put(p.getFileName().toString(), Files.readAllBytes(p));
+        }
+        return files;
+    }
+
+    @Test
+    void shardDataFilesAreByteIdenticalWhateverOrderTheShardsRanIn() throws IOException {
+        ShardedExtraction forward = extraction(dir.resolve("a"), new FakeExtractor(), 6);
+        ShardedExtraction backward = extraction(dir.resolve("b"), new FakeExtractor(), 6);
+        assertThat(forward.shardCount()).isEqualTo(4);
+        for (int s = 0; s < 4; s++) assertThat(forward.computeShard(s).status()).isEqualTo(ShardOutcome.Status.COMPUTED);
+        for (int s = 3; s >= 0; s--) assertThat(backward.computeShard(s).status()).isEqualTo(ShardOutcome.Status.COMPUTED);
+        Map<String, byte[]> a = dataFiles(forward);
+        Map<String, byte[]> b = dataFiles(backward);
+        assertThat(a).hasSize(4 * TAPS.size());
+        assertThat(b.keySet()).isEqualTo(a.keySet());
+        a.forEach((name, bytes) -> assertThat(b.get(name)).as(name).isEqualTo(bytes));
+        assertThat(forward.computeShard(2).status()).isEqualTo(ShardOutcome.Status.REUSED);
+        assertThat(Files.readString(forward.manifestFile(2))).contains("\"host\"", "\"seconds\"", "\"key_hash\"");
+    }
+
+    @Test
+    void aRunInterruptedAfterSomeShardsIsResumedComputingOnlyTheRestAndEndsIdentical() throws IOException {
+        ShardedExtraction whole = extraction(dir.resolve("whole"), new FakeExtractor(), 5);
+        new LocalExtractionEngine().optProgress(false).run(whole);
+
+        // 22 images, shards of 5 (5 shards), batches of 3 (2 per shard) and 2 draws: 4 forwards per shard
+        Path resumed = dir.resolve("resumed");
+        FeatureExtractor dying = new Dying(new FakeExtractor(), 4 * 2 + 1);
+        assertThatThrownBy(() -> new LocalExtractionEngine().optProgress(false).run(extraction(resumed, dying, 5)))
+                .hasMessageContaining("killed");
+        assertThat(extraction(resumed, new FakeExtractor(), 5).incompleteShards()).containsExactly(2, 3, 4);
+
+        FakeExtractor counting = new FakeExtractor();
+        ExtractionReport report = new LocalExtractionEngine().optProgress(false).run(extraction(resumed, counting, 5));
+        assertThat(report.shardsComputed()).isEqualTo(3);
+        assertThat(report.shardsReused()).isEqualTo(2);
+        assertThat(report.images()).isEqualTo(22);
+        assertThat(counting.calls).isEqualTo(4 + 4 + 2);   // the last shard holds 2 images: one batch per draw
+        assertThat(dataFiles(extraction(resumed, counting, 5))).usingRecursiveComparison().isEqualTo(dataFiles(whole));
+        try (Stream<Path> s = Files.list(extraction(resumed, counting, 5).directory())) {
+            assertThat(s.map(Path::toString)).noneMatch(n -> n.endsWith(".tmp") || n.endsWith(".lock"));
+        }
+    }
+
+    @Test
+    void staleTempFilesOfDeadWritersAreRemovedThoseOfLiveWritersKept() throws Exception {
+        ShardedExtraction ex = extraction(dir, new FakeExtractor(), 6);
+        Files.createDirectories(ex.directory());
+        long deadPid = deadPid();
+        writeLock(ex.lockFile(0), deadPid);
+        Path deadTemp = ex.directory().resolve("shard-00000.t150_b24.feat123.tmp");
+        Files.write(deadTemp, new byte[1000]);
+        Path orphanTemp = ex.directory().resolve("shard-00003.json456.tmp");   // no lock at all: its writer is gone
+        Files.write(orphanTemp, new byte[24]);
+        writeLock(ex.lockFile(1), ProcessHandle.current().pid());
+        Path liveTemp = ex.directory().resolve("shard-00001.t150_b24.feat789.tmp");
+        Files.write(liveTemp, new byte[500]);
+
+        assertThat(ex.removeStaleTemps()).isEqualTo(1024);
+        assertThat(deadTemp).doesNotExist();
+        assertThat(orphanTemp).doesNotExist();
+        assertThat(liveTemp).exists();
+        assertThat(ex.lockFile(1)).exists();
+        assertThat(ex.lockFile(0)).as("released after cleaning").doesNotExist();
+    }
+
+    @Test
+    void aShardHeldByALiveWriterIsSkippedAndOneOfADeadWriterTakenOver() throws Exception {
+        FakeExtractor fake = new FakeExtractor();
+        ShardedExtraction ex = extraction(dir, fake, 6);
+        Files.createDirectories(ex.directory());
+        writeLock(ex.lockFile(1), ProcessHandle.current().pid());
+        writeLock(ex.lockFile(2), deadPid());
+        assertThat(ex.computeShard(1).status()).isEqualTo(ShardOutcome.Status.HELD);
+        assertThat(fake.calls).isZero();
+        assertThat(ex.computeShard(2).status()).isEqualTo(ShardOutcome.Status.COMPUTED);
+        assertThat(ex.lockFile(2)).doesNotExist();
+        assertThat(ex.incompleteShards()).containsExactly(0, 1, 3);
+
+        Files.delete(ex.lockFile(1));   // the live writer gave up without finishing
+        assertThat(ex.computeShard(1).status()).isEqualTo(ShardOutcome.Status.COMPUTED);
+    }
+
+    @Test
+    void absurdRequestsAndMissingSpaceAreRefusedBeforeAnyWork() {
+        FakeExtractor fake = new FakeExtractor();
+        ShardedExtraction huge = new ShardedExtraction(dir, IMAGES, fake, TAPS, b -> Pooling.NONE, 7, Integer.MAX_VALUE, 6, 3);
+        assertThatThrownBy(() -> new LocalExtractionEngine().optProgress(false).run(huge))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageMatching("not enough space for the feature cache in .*: needs [0-9.]+ TiB, .* free .*");
+        assertThat(fake.calls).isZero();
+        assertThat(extraction(dir, fake, 6).bytesNeeded()).isGreaterThan(22L * 2 * 4 * (8 * 2 * 2 + 8 * 2 * 2 + 8 * 4 * 4));
+    }
+
+    @Test
+    void aSplitReadFromManyShardsEqualsOneReadFromASingleShardAndTrainsIdentically() {
+        HeadConfig head = HeadConfig.defaults(HeadKind.LINEAR, List.of(150), List.of(24), 4);
+        IntFunction<Pooling> pooling = b -> head.pool();
+        FeatureCache.Request many = new FeatureCache.Request(IMAGES, List.of(150), List.of(24), pooling, 5, 2, 3, 6);
+        FeatureCache.Request one = new FeatureCache.Request(IMAGES, List.of(150), List.of(24), pooling, 5, 2, 3, 1000);
+        SyntheticImages evalImages = new SyntheticImages(16, 8, 4, 2);
+        FeatureCache.Request eval = new FeatureCache.Request(evalImages, List.of(150), List.of(24), pooling, 5, 1, 3);
+        try (CachedSplit sharded = new FeatureCache(dir.resolve("many")).optProgress(false).ensure(many, new FakeExtractor());
+             CachedSplit single = new FeatureCache(dir.resolve("one")).optProgress(false).ensure(one, new FakeExtractor());
+             CachedSplit ev = new FeatureCache(dir.resolve("eval")).optProgress(false).ensure(eval, new FakeExtractor())) {
+            assertThat(sharded.report().shardsTotal()).isEqualTo(4);
+            assertThat(single.report().shardsTotal()).isEqualTo(1);
+            int[] all = Feeder.range(0, 22);
+            for (int pass : new int[]{Feeder.EVAL, 0, 1, 2}) {
+                INDArray a = sharded.inputs(all, pass).get(ClassifierGraph.featureName(24));
+                assertThat(a).as("pass " + pass).isEqualTo(single.inputs(all, pass).get(ClassifierGraph.featureName(24)));
+            }
+            int[] scattered = {21, 0, 7, 6, 13, 5};
+            assertThat(sharded.inputs(scattered, 1)).isEqualTo(single.inputs(scattered, 1));
+
+            TrainConfig cfg = new TrainConfig(2, 4, 0.01, "adam", 0, 1e-4, 1, 0.5, 11, 8);
+            List<EpochMetrics> fromShards = new Trainer(ClassifierGraph.onFeatures(head, sharded.shapes(), 3), sharded, ev, cfg,
+                    dir.resolve("run-many"), JsonNodeFactory.instance.objectNode()).optProgress(false).run(false);
+            List<EpochMetrics> fromOne = new Trainer(ClassifierGraph.onFeatures(head, single.shapes(), 3), single, ev, cfg,
+                    dir.resolve("run-one"), JsonNodeFactory.instance.objectNode()).optProgress(false).run(false);
+            for (int i = 0; i < fromOne.size(); i++) {
+                assertThat(fromShards.get(i)).usingRecursiveComparison().ignoringFields("seconds").isEqualTo(fromOne.get(i));
+            }
+            Checkpoint a = Checkpoint.read(dir.resolve("run-many").resolve(Trainer.CHECKPOINT));
+            Checkpoint b = Checkpoint.read(dir.resolve("run-one").resolve(Trainer.CHECKPOINT));
+            a.arrays().forEach((k, v) -> assertThat(b.arrays().get(k)).as(k).isEqualTo(v));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The pid of a process that has ended. */
+    private static long deadPid() throws Exception {
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor();
+        return p.pid();
+    }
+
+    private static void writeLock(Path lock, long pid) throws IOException {
+        String json = "{\"host\":\"" + ShardLock.host() + "\",\"pid\":" + pid + ",\"started\":\"" + Instant.now()
+                + "\",\"token\":\"test-" + pid + "\"}";
+        Files.writeString(lock, json, StandardCharsets.UTF_8);
+    }
+
+    /** Dies (throws) on its n-th forward, as a killed extraction would stop mid-shard. */
+    private static final class Dying implements FeatureExtractor {
+        private final FeatureExtractor inner;
+        private final int dieAt;
+        private int calls;
+
+        Dying(FeatureExtractor inner, int dieAt) {
+            this.inner = inner;
+            this.dieAt = dieAt;
+        }
+
+        @Override
+        public String model() {
+            return inner.model();
+        }
+
+        @Override
+        public String checkpoint() {
+            return inner.checkpoint();
+        }
+
+        @Override
+        public int channels(int block) {
+            return inner.channels(block);
+        }
+
+        @Override
+        public int side(int block) {
+            return inner.side(block);
+        }
+
+        @Override
+        public Map<Tap, INDArray> extract(INDArray x0, long[] ids, Collection<Tap> taps, IntFunction<Pooling> pooling, NoiseSource noise) {
+            if (++calls == dieAt) throw new IllegalStateException("killed");
+            return inner.extract(x0, ids, taps, pooling, noise);
+        }
+    }
+}
