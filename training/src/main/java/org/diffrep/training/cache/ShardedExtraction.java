@@ -61,10 +61,13 @@ import java.util.stream.Stream;
  * </ul>
  *
  * <h2>Layout</h2>
- * {@code <cache>/<key hash>/}: {@code split.json} (the key, image count, shard size and extraction batch,
- * fixed by the first writer: later runs adopt them), and per shard {@code shard-NNNNN.t<t>_b<b>.feat}
- * (one {@link CacheFile} per tap), {@code shard-NNNNN.json} ({@link ShardManifest}), while it is being
- * written {@code shard-NNNNN.lock} and {@code shard-NNNNN.*.tmp}.
+ * {@code <cache>/<key hash>/}, the key being model, weights, images, transform, seed and draws (not the
+ * taps: requests for other taps of the same images add files to the same shards). In it:
+ * {@code split.json} (the key, image count, shard size and extraction batch, fixed by the first writer:
+ * later runs adopt them), and per shard {@code shard-NNNNN.t<t>_b<b>.<pooling>.feat} (one
+ * {@link CacheFile} per tap and pooling), {@code shard-NNNNN.json} ({@link ShardManifest}: rows, skipped
+ * images and the data files present), while it is being written {@code shard-NNNNN.lock} and
+ * {@code shard-NNNNN.*.tmp}.
  *
  * <p>Local runs build one from objects ({@link FeatureCache}); a distributed engine ships an
  * {@link ExtractionSpec} and calls {@link ExtractionSpec#open()} on the executor, whose backbone is
@@ -111,9 +114,8 @@ public final class ShardedExtraction {
         this.draws = draws;
         StringBuilder key = new StringBuilder("diffrep-sharded-features v" + FORMAT_VERSION + "\nmodel=" + extractor.model()
                 + "\ncheckpoint=" + extractor.checkpoint() + "\ndataset=" + source.describe() + "\nimages=" + source.size()
-                + "\nimageSize=" + source.imageSize() + "\nseed=" + seed + "\ndraws=" + draws + "\ntaps=");
-        for (Tap tap : this.taps) key.append(tap).append(':').append(poolingOfBlock.apply(tap.block())).append(' ');
-        this.keyText = key.append('\n').toString();
+                + "\nimageSize=" + source.imageSize() + "\nseed=" + seed + "\ndraws=" + draws + "\n");
+        this.keyText = key.toString();
         this.keyHash = sha256(keyText);
         this.dir = cacheRoot.resolve(keyHash.substring(0, 16));
         int[] layout = fixLayout(shardSize, batchSize);
@@ -182,15 +184,14 @@ public final class ShardedExtraction {
         checkShard(shard);
         long t0 = System.nanoTime();
         try {
-            Optional<ShardManifest> done = complete(shard);
-            if (done.isPresent()) return reused(done.get(), t0);
+            if (missingTaps(shard).isEmpty()) return reused(shard, t0);
             Optional<ShardLock> claim = ShardLock.tryClaim(lockFile(shard));
             if (claim.isEmpty()) return new ShardOutcome(shard, ShardOutcome.Status.HELD, 0, List.of(), seconds(t0));
             try (ShardLock lock = claim.get()) {
-                done = complete(shard);   // finished by the writer whose claim just ended
-                if (done.isPresent()) return reused(done.get(), t0);
+                List<Tap> todo = missingTaps(shard);   // the writer whose claim just ended may have finished it
+                if (todo.isEmpty()) return reused(shard, t0);
                 staleBytesFreed.addAndGet(removeTemps(shard));
-                return compute(shard, progress, t0);
+                return compute(shard, todo, progress, t0);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("shard " + shard + " of " + dir + ": " + e.getMessage(), e);
@@ -202,7 +203,7 @@ public final class ShardedExtraction {
         List<Integer> missing = new ArrayList<>();
         for (int s = 0; s < shardCount(); s++) {
             try {
-                if (complete(s).isEmpty()) missing.add(s);
+                if (!missingTaps(s).isEmpty()) missing.add(s);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -215,21 +216,21 @@ public final class ShardedExtraction {
      * make them smaller). Refuses up front a request whose size does not even fit a long.
      */
     public long bytesNeeded() {
-        long perImage = 0;
         try {
-            for (Tap tap : taps) {
-                TapShape shape = extractor.shape(tap.block(), poolingOfBlock.apply(tap.block()));
-                perImage = Math.addExact(perImage, Math.addExact(Math.multiplyExact(4L * draws, shape.featureLength()), 12));
-            }
             long total = 0;
-            for (int s : incompleteShards()) {
-                int images = end(s) - first(s);
-                total = Math.addExact(total, Math.addExact(Math.multiplyExact(perImage, images), taps.size() * 4096L));
+            for (int s = 0; s < shardCount(); s++) {
+                for (Tap tap : missingTaps(s)) {
+                    TapShape shape = extractor.shape(tap.block(), poolingOfBlock.apply(tap.block()));
+                    long perImage = Math.addExact(Math.multiplyExact(4L * draws, shape.featureLength()), 12);
+                    total = Math.addExact(total, Math.addExact(Math.multiplyExact(perImage, rangeSize(s)), 4096));
+                }
             }
             return total;
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("the requested features would take more than 8 EiB (" + taps.size() + " taps, "
                     + draws + " draws, " + source.size() + " images): lower --draws or the number of taps");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -291,7 +292,7 @@ public final class ShardedExtraction {
         taps.forEach(t -> perTap.put(t, new ArrayList<>()));
         try {
             for (int s = 0; s < shardCount(); s++) {
-                if (complete(s).isEmpty()) throw new IllegalStateException("shard " + s + " of " + dir + " is not complete");
+                if (!missingTaps(s).isEmpty()) throw new IllegalStateException("shard " + s + " of " + dir + " is not complete");
                 for (Tap tap : taps) {
                     try {
                         perTap.get(tap).add(CacheFile.open(dataFile(s, tap), key(s, tap)));
@@ -310,46 +311,50 @@ public final class ShardedExtraction {
         return columns;
     }
 
-    private ShardOutcome compute(int shard, LongConsumer progress, long t0) throws IOException {
-        int[] range = Feeder.range(first(shard), end(shard));
+    private ShardOutcome compute(int shard, List<Tap> todo, LongConsumer progress, long t0) throws IOException {
+        Optional<ShardManifest> before = manifest(shard);
         List<String> skipped = new ArrayList<>();
-        int[] rows = readable(range, skipped);
+        int[] rows;
+        if (before.isPresent()) {
+            rows = before.get().indices();
+            skipped.addAll(before.get().skipped());
+        } else {
+            rows = readable(Feeder.range(first(shard), end(shard)), skipped);
+        }
         long[] ids = new long[rows.length];
         int[] labels = new int[rows.length];
         for (int i = 0; i < rows.length; i++) {
             ids[i] = source.id(rows[i]);
             labels[i] = source.label(rows[i]);
         }
-        List<Tap> todo = new ArrayList<>();
-        for (Tap tap : taps) {
-            if (validData(shard, tap, ids, labels) != null) todo.add(tap);
-        }
-        Map<String, Long> files = new LinkedHashMap<>();
-        if (!todo.isEmpty()) {
-            Map<Tap, CacheFile.Writer> writers = new LinkedHashMap<>();
-            try {
-                for (Tap tap : todo) {
-                    TapShape shape = extractor.shape(tap.block(), poolingOfBlock.apply(tap.block()));
-                    writers.put(tap, new CacheFile.Writer(dataFile(shard, tap), key(shard, tap), ids, labels, draws, shape.channels(), shape.side()));
-                }
-                for (int draw = 0; draw < draws; draw++) {
-                    NoiseSource noise = NoiseSource.perImage(Seeds.mix(seed, draw));
-                    for (int start = 0; start < rows.length; start += batchSize) {
-                        int[] idx = Arrays.copyOfRange(rows, start, Math.min(rows.length, start + batchSize));
-                        INDArray x0 = source.images(idx, Seeds.mix(seed, draw, 2));
-                        long[] batchIds = Arrays.copyOfRange(ids, start, start + idx.length);
-                        Map<Tap, INDArray> feats = extractor.extract(x0, batchIds, todo, poolingOfBlock, noise);
-                        for (Map.Entry<Tap, CacheFile.Writer> w : writers.entrySet()) {
-                            w.getValue().append(FeatureCache.floats(feats.get(w.getKey())));
-                        }
-                        progress.accept(idx.length);
-                    }
-                }
-                for (CacheFile.Writer w : writers.values()) w.commit();
-            } finally {
-                for (CacheFile.Writer w : writers.values()) w.close();
+        Map<Tap, CacheFile.Writer> writers = new LinkedHashMap<>();
+        try {
+            for (Tap tap : todo) {
+                TapShape shape = extractor.shape(tap.block(), poolingOfBlock.apply(tap.block()));
+                writers.put(tap, new CacheFile.Writer(dataFile(shard, tap), key(shard, tap), ids, labels, draws, shape.channels(), shape.side()));
             }
+            for (int draw = 0; draw < draws; draw++) {
+                NoiseSource noise = NoiseSource.perImage(Seeds.mix(seed, draw));
+                for (int start = 0; start < rows.length; start += batchSize) {
+                    int[] idx = Arrays.copyOfRange(rows, start, Math.min(rows.length, start + batchSize));
+                    INDArray x0 = source.images(idx, Seeds.mix(seed, draw, 2));
+                    long[] batchIds = Arrays.copyOfRange(ids, start, start + idx.length);
+                    Map<Tap, INDArray> feats = extractor.extract(x0, batchIds, todo, poolingOfBlock, noise);
+                    for (Map.Entry<Tap, CacheFile.Writer> w : writers.entrySet()) {
+                        w.getValue().append(FeatureCache.floats(feats.get(w.getKey())));
+                    }
+                    progress.accept(idx.length);
+                }
+            }
+            for (CacheFile.Writer w : writers.values()) w.commit();
+        } finally {
+            for (CacheFile.Writer w : writers.values()) w.close();
         }
+        // the manifest lists every data file of the shard: those of earlier requests (other taps) and this one's
+        Map<String, Long> files = new java.util.TreeMap<>();
+        before.ifPresent(m -> m.files().forEach((name, size) -> {
+            if (Files.isRegularFile(dir.resolve(name))) files.put(name, size);
+        }));
         for (Tap tap : taps) files.put(dataFile(shard, tap).getFileName().toString(), Files.size(dataFile(shard, tap)));
         double secs = seconds(t0);
         ShardManifest m = new ShardManifest(keyHash, shard, first(shard), end(shard), rows, ids, skipped, files, secs,
@@ -366,8 +371,8 @@ public final class ShardedExtraction {
         return range;
     }
 
-    /** The shard's manifest when the shard is complete and every data file is valid for this split; else empty. */
-    private Optional<ShardManifest> complete(int shard) throws IOException {
+    /** The shard's manifest when it is valid for this split (its rows are the split's), whatever taps it lists; else empty. */
+    private Optional<ShardManifest> manifest(int shard) throws IOException {
         Path mf = manifestFile(shard);
         if (!Files.isRegularFile(mf)) return Optional.empty();
         ShardManifest m;
@@ -380,25 +385,36 @@ public final class ShardedExtraction {
         String problem = null;
         if (!keyHash.equals(m.keyHash()) || m.shard() != shard || m.first() != first(shard) || m.end() != end(shard)) {
             problem = "written for another split or shard";
-        } else if (m.indices() == null || m.ids() == null || m.indices().length != m.ids().length) {
+        } else if (m.indices() == null || m.ids() == null || m.files() == null || m.indices().length != m.ids().length) {
             problem = "malformed";
         } else {
-            int[] labels = new int[m.indices().length];
-            for (int i = 0; i < labels.length; i++) {
+            for (int i = 0; problem == null && i < m.indices().length; i++) {
                 int idx = m.indices()[i];
-                if (idx < m.first() || idx >= m.end() || source.id(idx) != m.ids()[i]) {
-                    problem = "its images differ from the split";
-                    break;
-                }
-                labels[i] = source.label(idx);
+                if (idx < m.first() || idx >= m.end() || source.id(idx) != m.ids()[i]) problem = "its images differ from the split";
             }
-            for (int t = 0; problem == null && t < taps.size(); t++) problem = validData(shard, taps.get(t), m.ids(), labels);
         }
         if (problem != null) {
-            log.warn("shard {} of {} is unusable ({}): recomputing it", shard, dir, problem);
+            log.warn("shard manifest {} is unusable ({}): recomputing the shard", mf, problem);
             return Optional.empty();
         }
         return Optional.of(m);
+    }
+
+    /** The taps of this extraction a shard still needs: all without a valid manifest, else those without a valid file. */
+    private List<Tap> missingTaps(int shard) throws IOException {
+        Optional<ShardManifest> m = manifest(shard);
+        if (m.isEmpty()) return taps;
+        int[] labels = new int[m.get().indices().length];
+        for (int i = 0; i < labels.length; i++) labels[i] = source.label(m.get().indices()[i]);
+        List<Tap> missing = new ArrayList<>();
+        for (Tap tap : taps) {
+            String problem = m.get().files().containsKey(dataFile(shard, tap).getFileName().toString())
+                    ? validData(shard, tap, m.get().ids(), labels) : "missing";
+            if (problem == null) continue;
+            if (!problem.endsWith("missing")) log.warn("shard {} of {}: {}: recomputing it", shard, dir, problem);
+            missing.add(tap);
+        }
+        return missing;
     }
 
     /** Null when the tap's data file of the shard is intact and holds exactly these rows; else why not. */
@@ -412,8 +428,9 @@ public final class ShardedExtraction {
         }
     }
 
-    private ShardOutcome reused(ShardManifest m, long t0) {
-        return new ShardOutcome(m.shard(), ShardOutcome.Status.REUSED, m.indices().length, m.skipped(), seconds(t0));
+    private ShardOutcome reused(int shard, long t0) throws IOException {
+        ShardManifest m = manifest(shard).orElseThrow();
+        return new ShardOutcome(shard, ShardOutcome.Status.REUSED, m.indices().length, m.skipped(), seconds(t0));
     }
 
     /** Removes the shard's partial files; only called while holding its lock, so their writer is dead. */
@@ -497,8 +514,9 @@ public final class ShardedExtraction {
         return String.format("shard-%05d", shard);
     }
 
+    /** {@code shard-00003.t150_b24.avg2.feat}: the pooling is in the name, as one shard may hold a tap under several. */
     Path dataFile(int shard, Tap tap) {
-        return dir.resolve(shardName(shard) + "." + tap + ".feat");
+        return dir.resolve(shardName(shard) + "." + tap + "." + poolingOfBlock.apply(tap.block()).toString().replace(":", "") + ".feat");
     }
 
     Path manifestFile(int shard) {

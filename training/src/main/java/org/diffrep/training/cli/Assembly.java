@@ -7,7 +7,10 @@ import org.diffrep.model.checkpoint.StateDict;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.training.cache.CachedSplit;
+import org.diffrep.training.cache.ExtractionReport;
+import org.diffrep.training.cache.ExtractionSpec;
 import org.diffrep.training.cache.FeatureCache;
+import org.diffrep.training.cache.ShardedExtraction;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Inputs;
 import org.diffrep.training.graph.ClassifierGraph;
@@ -19,6 +22,8 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.IntFunction;
 
 /**
@@ -81,17 +86,45 @@ final class Assembly implements AutoCloseable {
 
     /** Fills (or verifies) the cache for the evaluation split and, when asked, the training split, and opens them. */
     void ensureCache(HeadConfig head, long seed, boolean progress, boolean withTrain) {
+        ensureCache(head, seed, progress, withTrain, ShardedExtraction.DEFAULT_SHARD_SIZE);
+    }
+
+    /** As above, with the images per shard a new cache folder is started with. */
+    void ensureCache(HeadConfig head, long seed, boolean progress, boolean withTrain, int shardSize) {
         if (!head.cacheable()) throw new IllegalArgumentException(head.kind() + " cannot train from cached features");
         int deepest = head.blocks().get(head.blocks().size() - 1);
         backbone = inputs.extractor(deepest);
-        IntFunction<Pooling> pooling = b -> head.inputPooling(config.layout().block(b).side(config.imageSize()));
         FeatureCache cache = new FeatureCache(Path.of(setup.cache)).optProgress(progress);
         if (withTrain) {
-            trainCache = cache.ensure(new FeatureCache.Request(trainImages, head.timesteps(), head.blocks(), pooling, seed,
-                    setup.draws, setup.extractBatch), backbone);
+            trainCache = cache.ensure(new FeatureCache.Request(trainImages, head.timesteps(), head.blocks(), cachePooling(head), seed,
+                    setup.draws, setup.extractBatch, shardSize), backbone);
         }
-        evalCache = cache.ensure(new FeatureCache.Request(evalImages, head.timesteps(), head.blocks(), pooling, seed, 1,
-                setup.extractBatch), backbone);
+        evalCache = cache.ensure(new FeatureCache.Request(evalImages, head.timesteps(), head.blocks(), cachePooling(head), seed, 1,
+                setup.extractBatch, shardSize), backbone);
+    }
+
+    /** What the cache stores per block: the pooling the head's first layer applies. */
+    private IntFunction<Pooling> cachePooling(HeadConfig head) {
+        return b -> head.inputPooling(config.layout().block(b).side(config.imageSize()));
+    }
+
+    /** What filling the cache did, over both splits ({@link #ensureCache} first). */
+    ExtractionReport cacheReport() {
+        ExtractionReport eval = evalCache.report();
+        return trainCache != null ? trainCache.report().plus(eval) : eval;
+    }
+
+    /** One split's extraction for the head as a distributed engine ships it to its workers. */
+    ExtractionSpec extractionSpec(HeadConfig head, long seed, boolean training, int shardSize) {
+        Map<Integer, String> pooling = new TreeMap<>();
+        head.blocks().forEach(b -> pooling.put(b, cachePooling(head).apply(b).toString()));
+        InputOptions o = setup.inputs;
+        ExtractionSpec.Data data = new ExtractionSpec.Data(inputs.dataset(), inputs.root() != null ? inputs.root().toString() : null,
+                o.config != null ? o.config : config.name(), o.imageSize, inputs.checkpoint().toString(), checkpointSha256(), training,
+                training ? o.trainSplit : o.evalSplit, training ? o.limitTrain : o.limitEval,
+                (setup.randomCrop ? Inputs.TrainTransform.FLIP_RANDOM_CROP : Inputs.TrainTransform.FLIP).name());
+        return new ExtractionSpec(data, head.timesteps(), head.blocks(), pooling, seed, training ? setup.draws : 1, shardSize,
+                setup.extractBatch, Path.of(setup.cache).toAbsolutePath().toString());
     }
 
     ClassifierGraph graph(HeadConfig head, long seed, boolean progress, boolean withTrain) {

@@ -1,5 +1,7 @@
 package org.diffrep.training.cli;
 
+import org.diffrep.training.cache.ExtractionReport;
+import org.diffrep.training.cache.ShardedExtraction;
 import org.diffrep.training.heads.HeadConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,7 +15,9 @@ import java.util.concurrent.Callable;
 @Command(name = "extract", mixinStandardHelpOptions = true,
         description = {"Runs the frozen U-Net once per image (and draw) and caches the features a head reads: for every t and block,",
                 "pooled as the head's first layer needs it (linear/mlp: --pool, attention heads: min(side, --pool-cap), cnn: unpooled).",
-                "Existing valid cache files are kept; partial, corrupt or mismatched ones are rebuilt. train --cache DIR then trains from it."})
+                "Each split is cut into shards of --shard-size images, each published atomically with a manifest: a rerun keeps",
+                "complete shards and redoes only missing or invalid ones; concurrent runs share the work through per-shard locks.",
+                "train --cache DIR then trains from it."})
 public final class ExtractCommand implements Callable<Integer> {
 
     @Mixin
@@ -25,6 +29,10 @@ public final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of noise and transform draws; use the same in train (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--shard-size", defaultValue = "" + ShardedExtraction.DEFAULT_SHARD_SIZE,
+            description = "Images per shard of a new cache folder; an existing folder keeps its own (default ${DEFAULT-VALUE}).")
+    int shardSize;
+
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
 
@@ -34,13 +42,17 @@ public final class ExtractCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (setup.cache == null) throw new CommandLine.ParameterException(spec.commandLine(), "extract needs --cache DIR");
+        if (shardSize < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--shard-size must be >= 1, got " + shardSize);
         long t0 = System.nanoTime();
         try (Assembly a = new Assembly(setup)) {
             HeadConfig h = head.build(a.config, a.numClasses());
-            a.ensureCache(h, seed, !noProgress, true);
+            a.ensureCache(h, seed, !noProgress, true, shardSize);
+            ExtractionReport r = a.cacheReport();
             PrintWriter out = spec.commandLine().getOut();
-            out.printf("cached t=%s blocks=%s for %s and %s in %s (%.1f s)%n", h.timesteps(), h.blocks(), a.trainImages.describe(),
-                    a.evalImages.describe(), setup.cache, (System.nanoTime() - t0) / 1e9);
+            out.printf("cached t=%s blocks=%s for %s and %s in %s (%.1f s): %d shards computed, %d reused, %s written%s%n", h.timesteps(),
+                    h.blocks(), a.trainImages.describe(), a.evalImages.describe(), setup.cache, (System.nanoTime() - t0) / 1e9,
+                    r.shardsComputed(), r.shardsReused(), ShardedExtraction.human(r.bytesWritten()),
+                    r.staleBytesFreed() > 0 ? ", " + ShardedExtraction.human(r.staleBytesFreed()) + " of stale partial files removed" : "");
             out.flush();
         }
         return 0;

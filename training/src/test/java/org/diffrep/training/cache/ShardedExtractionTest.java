@@ -11,6 +11,7 @@ import org.diffrep.training.heads.HeadKind;
 import org.diffrep.training.train.Checkpoint;
 import org.diffrep.training.train.EpochMetrics;
 import org.diffrep.training.train.Feeder;
+import org.diffrep.training.train.OptimizerKind;
 import org.diffrep.training.train.TrainConfig;
 import org.diffrep.training.train.Trainer;
 import org.junit.jupiter.api.Test;
@@ -165,7 +166,8 @@ class ShardedExtractionTest {
             int[] scattered = {21, 0, 7, 6, 13, 5};
             assertThat(sharded.inputs(scattered, 1)).isEqualTo(single.inputs(scattered, 1));
 
-            TrainConfig cfg = new TrainConfig(2, 4, 0.01, "adam", 0, 1e-4, 1, 0.5, 11, 8);
+            TrainConfig cfg = TrainConfig.builder(0.01, 4).optEpochs(2).optOptimizer(OptimizerKind.ADAM).optWeightDecay(1e-4)
+                    .optLrSchedule(1, 0.5).optSeed(11).optEvalBatch(8).build();
             List<EpochMetrics> fromShards = new Trainer(ClassifierGraph.onFeatures(head, sharded.shapes(), 3), sharded, ev, cfg,
                     dir.resolve("run-many"), JsonNodeFactory.instance.objectNode()).optProgress(false).run(false);
             List<EpochMetrics> fromOne = new Trainer(ClassifierGraph.onFeatures(head, single.shapes(), 3), single, ev, cfg,
@@ -179,6 +181,31 @@ class ShardedExtractionTest {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    @Test
+    void aSpecOpenedInAnotherPlaceWritesTheSameBytesAsTheLocalPath() throws IOException {
+        Path checkpoint = org.diffrep.training.TestFixtures.admTinyCheckpoint();
+        String sha = LazyBackbone.sha256(checkpoint);
+        ExtractionSpec spec = new ExtractionSpec(new ExtractionSpec.Data("synthetic", null, "adm-tiny", null, checkpoint.toString(), sha,
+                true, null, 10, "FLIP"), List.of(150), List.of(12, 24), Map.of(12, "avg:2", 24, "none"), 7, 1, 4, 2,
+                dir.resolve("remote").toUri().toString());
+        ShardedExtraction remote = spec.open();
+        assertThat(spec.open()).as("one per JVM").isSameAs(remote);
+        assertThat(remote.shardCount()).isEqualTo(3);
+        for (int s = 2; s >= 0; s--) assertThat(remote.computeShard(s).status()).isEqualTo(ShardOutcome.Status.COMPUTED);
+
+        org.diffrep.training.data.Inputs in = org.diffrep.training.data.Inputs.builder().optDataset("synthetic").optConfig("adm-tiny")
+                .optCheckpoint(checkpoint).optLimitTrain(10).build();
+        FeatureCache.Request r = new FeatureCache.Request(in.trainImages(), List.of(150), List.of(12, 24),
+                b -> b == 12 ? Pooling.avg(2) : Pooling.NONE, 7, 1, 2, 4);
+        FeatureCache local = new FeatureCache(dir.resolve("local")).optProgress(false);
+        try (CachedSplit split = local.ensure(r, in.extractor(24))) {
+            assertThat(split.size()).isEqualTo(10);
+        }
+        ShardedExtraction here = local.extraction(r, in.extractor(24));
+        assertThat(here.directory().getFileName()).isEqualTo(remote.directory().getFileName());
+        assertThat(dataFiles(here)).usingRecursiveComparison().isEqualTo(dataFiles(remote));
     }
 
     /** The pid of a process that has ended. */
