@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 import org.nd4j.linalg.dataset.DataSet;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -56,6 +57,9 @@ public final class DatasetsBenchCommand implements Callable<Integer> {
     @Option(names = "--limit", description = "Images to time per run, after one warm-up batch (default: ${DEFAULT-VALUE}).")
     int limit = 1024;
 
+    @Mixin
+    UnreadableOptions unreadable;
+
     @Option(names = "--train", description = "Training transform (random flip) instead of evaluation.")
     boolean train;
 
@@ -89,10 +93,13 @@ public final class DatasetsBenchCommand implements Callable<Integer> {
                 out.printf("%s %s: %.1f images/s, %.2f CPU ms/image (S=%d, batch %d, %d decode thread%s, %d cores)%n", name, s,
                         rate.imagesPerSecond, rate.cpuMillisPerImage, size, batch, t, t == 1 ? "" : "s",
                         Runtime.getRuntime().availableProcessors());
+                for (LoadReport.Problem p : rate.unreadable.problems()) {
+                    out.printf("  skipped %s: %s%n", p.path(), p.reason());
+                }
                 out.flush();
             }
             return 0;
-        } catch (DatasetLayoutException | IllegalArgumentException e) {
+        } catch (DatasetLayoutException | IllegalArgumentException | TooManyUnreadableImagesException e) {
             err.println("error: " + e.getMessage());
             return 2;
         } finally {
@@ -103,7 +110,7 @@ public final class DatasetsBenchCommand implements Callable<Integer> {
     }
 
     /** Wall-clock rate, and CPU time per image over all threads (what the rate would be per idle core, inverted). */
-    private record Rate(double imagesPerSecond, double cpuMillisPerImage) {}
+    private record Rate(double imagesPerSecond, double cpuMillisPerImage, LoadReport unreadable) {}
 
     private static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
@@ -111,8 +118,8 @@ public final class DatasetsBenchCommand implements Callable<Integer> {
 
     private Rate run(ImageDataset ds, String s, int threadCount) {
         LoaderOptions options = LoaderOptions.evaluation(size).withTrain(train).withShuffle(true).withBatchSize(batch)
-                .withThreads(threadCount).withMaxBadFraction(1.0);
-        try (ImageBatchIterator it = new ImageBatchIterator(ds, s, options)) {
+                .withThreads(threadCount);
+        try (ImageBatchIterator it = new ImageBatchIterator(ds, s, unreadable.apply(options))) {
             if (it.hasNext()) {
                 it.next();
             }
@@ -130,7 +137,7 @@ public final class DatasetsBenchCommand implements Callable<Integer> {
                 images += (int) d.getFeatures().size(0);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            return new Rate(images / seconds, (processCpuNanos() - cpuStart) / 1e6 / images);
+            return new Rate(images / seconds, (processCpuNanos() - cpuStart) / 1e6 / images, it.report());
         }
     }
 

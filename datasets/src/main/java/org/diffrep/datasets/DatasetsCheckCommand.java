@@ -40,8 +40,8 @@ public final class DatasetsCheckCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "Checking threads (default: ${DEFAULT-VALUE}).")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--max-bad-fraction", description = "Unreadable fraction of a split tolerated (default: ${DEFAULT-VALUE}).")
-    double maxBadFraction = LoaderOptions.DEFAULT_MAX_BAD_FRACTION;
+    @CommandLine.Mixin
+    UnreadableOptions unreadable;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new DatasetsCheckCommand()).execute(args));
@@ -53,7 +53,7 @@ public final class DatasetsCheckCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         DatasetChecker.Result result;
         try {
-            result = DatasetChecker.check(DatasetRegistry.open(dataset, root), decode, threads, maxBadFraction);
+            result = DatasetChecker.check(DatasetRegistry.open(dataset, root), decode, threads, unreadable.maxUnreadable());
         } catch (DatasetLayoutException | IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
             err.flush();

@@ -6,10 +6,8 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
+import org.datavec.api.records.metadata.RecordMetaDataIndex;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
@@ -26,19 +24,23 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Everything random (order, flips, crops) is derived from the seed, the epoch and the sample's
  * index, never from thread timing, so a seed reproduces a run exactly. Each {@link #reset()}
  * after data was consumed starts the next epoch with a new order. Unreadable images are skipped
- * (the batch is filled from the following samples) and recorded in {@link #report()}.
+ * (the batch is filled from the following samples) and recorded in {@link #report()}; every batch
+ * carries the split position of each of its examples as DataVec example metadata
+ * ({@link #positions(DataSet)}), so a consumer knows which samples it got.
  */
 public final class ImageBatchIterator implements DataSetIterator, AutoCloseable {
     private static final long serialVersionUID = 1L;
-    private static final AtomicInteger POOLS = new AtomicInteger();
 
+    private final transient ImageSplit split;
     private final transient ImageDataset dataset;
     private final transient List<Sample> samples;
     private final transient LoaderOptions options;
-    private final transient SampleLoader loader;
     private final transient LoadReport report;
-    private final transient ExecutorService pool;
     private final transient ArrayDeque<Future<Result>> pending = new ArrayDeque<>();
+    private final int[] positions;
+    private final long seed;
+    private final int batchSize;
+    private final boolean ownsSplit;
     private int[] order;
     private int submitted;
     private int epoch;
@@ -46,22 +48,46 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
     private transient DataSet next;
     private transient DataSetPreProcessor preProcessor;
 
-    private record Result(LoadedSample sample, String path, String reason) {}
+    private record Result(int position, LoadedSample sample, String path, String reason) {}
 
+    /** Every sample of the split, with its own decode threads and report; seeded by {@link LoaderOptions#seed()}. */
     public ImageBatchIterator(ImageDataset dataset, String split, LoaderOptions options) {
-        this.dataset = dataset;
-        this.samples = dataset.samples(split);
-        this.options = options;
-        this.loader = new SampleLoader(dataset, split, options);
-        this.report = new LoadReport(dataset.name(), split, samples.size(), options.maxBadFraction());
-        int id = POOLS.incrementAndGet();
-        AtomicInteger threads = new AtomicInteger();
-        this.pool = Executors.newFixedThreadPool(options.threads(), r -> {
-            Thread t = new Thread(r, "diffrep-decode-" + id + "-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this(new ImageSplit(dataset, split, options), null, options.seed(), options.batchSize(), null, true);
+    }
+
+    /** See {@link ImageSplit#iterator}; null positions and report mean the whole split and a new report. */
+    ImageBatchIterator(ImageSplit split, int[] positions, long seed, int batchSize, LoadReport report, boolean ownsSplit) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be positive: " + batchSize);
+        }
+        this.split = split;
+        this.dataset = split.dataset();
+        this.samples = split.samples();
+        this.options = split.options();
+        this.positions = positions != null ? positions : allPositions(samples.size());
+        this.seed = seed;
+        this.batchSize = batchSize;
+        this.report = report != null ? report : split.newReport(this.positions.length);
+        this.ownsSplit = ownsSplit;
         startEpoch();
+    }
+
+    private static int[] allPositions(int n) {
+        int[] all = new int[n];
+        for (int i = 0; i < n; i++) {
+            all[i] = i;
+        }
+        return all;
+    }
+
+    /** Split positions of the examples of a batch this iterator made, in row order. */
+    public static int[] positions(DataSet batch) {
+        List<?> meta = batch.getExampleMetaData();
+        int[] out = new int[meta.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (int) ((RecordMetaDataIndex) meta.get(i)).getIndex();
+        }
+        return out;
     }
 
     /** Unreadable files met so far. */
@@ -80,18 +106,15 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
         startEpoch();
     }
 
-    /** Number of samples in the split (before skipping unreadable ones). */
+    /** Number of samples this iterator reads per epoch (before skipping unreadable ones). */
     public int size() {
-        return samples.size();
+        return positions.length;
     }
 
     private void startEpoch() {
-        order = new int[samples.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
+        order = positions.clone();
         if (options.shuffle()) {
-            SplittableRandom rng = new SplittableRandom(mix(options.seed(), epoch, -1));
+            SplittableRandom rng = new SplittableRandom(mix(seed, epoch, -1));
             for (int i = order.length - 1; i > 0; i--) {
                 int j = rng.nextInt(i + 1);
                 int t = order[i];
@@ -106,20 +129,20 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
     }
 
     private void submitMore() {
-        int window = options.prefetchBatches() * options.batchSize();
+        int window = options.prefetchBatches() * batchSize;
         while (pending.size() < window && submitted < order.length) {
             int sampleIndex = order[submitted++];
             int e = epoch;
-            pending.add(pool.submit(() -> loadOne(sampleIndex, e)));
+            pending.add(split.pool().submit(() -> loadOne(sampleIndex, e)));
         }
     }
 
     private Result loadOne(int sampleIndex, int epochOfTask) {
         Sample s = samples.get(sampleIndex);
         try {
-            return new Result(loader.load(s, new SplittableRandom(mix(options.seed(), epochOfTask, sampleIndex))), null, null);
+            return new Result(sampleIndex, split.loader().load(s, new SplittableRandom(mix(seed, epochOfTask, sampleIndex))), null, null);
         } catch (UnreadableImageException e) {
-            return new Result(null, e.path(), e.reason());
+            return new Result(sampleIndex, null, e.path(), e.reason());
         }
     }
 
@@ -162,12 +185,13 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
 
     @Override
     public DataSet next(int num) {
-        throw new UnsupportedOperationException("the batch size is fixed by LoaderOptions.batchSize (" + options.batchSize() + ")");
+        throw new UnsupportedOperationException("the batch size is fixed when the iterator is made (" + batchSize + ")");
     }
 
     private DataSet buildNext() {
-        List<LoadedSample> batch = new ArrayList<>(options.batchSize());
-        while (batch.size() < options.batchSize()) {
+        List<LoadedSample> batch = new ArrayList<>(batchSize);
+        List<RecordMetaDataIndex> meta = new ArrayList<>(batchSize);
+        while (batch.size() < batchSize) {
             Future<Result> f = pending.poll();
             if (f == null) {
                 break;
@@ -176,14 +200,18 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
             submitMore();
             if (r.sample != null) {
                 batch.add(r.sample);
+                Sample s = samples.get(r.position);
+                meta.add(new RecordMetaDataIndex(r.position, s.image() != null ? s.image().toUri() : null, ImageBatchIterator.class));
             } else {
                 report.record(r.path, r.reason);
             }
         }
-        if (batch.isEmpty() || (options.dropLast() && batch.size() < options.batchSize())) {
+        if (batch.isEmpty() || (options.dropLast() && batch.size() < batchSize)) {
             return null;
         }
-        return assemble(batch);
+        DataSet out = assemble(batch);
+        out.setExampleMetaData(meta);
+        return out;
     }
 
     private static Result await(Future<Result> f) {
@@ -271,7 +299,7 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
 
     @Override
     public int batch() {
-        return options.batchSize();
+        return batchSize;
     }
 
     @Override
@@ -292,6 +320,8 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
     @Override
     public void close() {
         cancelPending();
-        pool.shutdownNow();
+        if (ownsSplit) {
+            split.close();
+        }
     }
 }

@@ -91,7 +91,7 @@ public final class LoadReport {
     }
 
     public String summary() {
-        return String.format("%s %s: %d of %d files unreadable (%.3f%%, tolerated %.3f%%)", dataset, split,
+        return String.format("%s %s: %d of %d files unreadable (%.3f%%, --max-unreadable tolerates %.3f%%)", dataset, split,
                 unreadableCount(), total, 100.0 * unreadableCount() / Math.max(1, total), 100 * maxBadFraction);
     }
 
@@ -108,9 +108,11 @@ public final class LoadReport {
         return root;
     }
 
-    /** Writes the report as JSON, e.g. next to a training run's logs. */
+    /** Writes the report as JSON, e.g. next to a training run's logs (temporary file, then renamed over the target). */
     public void writeJson(Path file) throws IOException {
         ObjectMapper mapper = new ObjectMapper();
-        Files.writeString(file, mapper.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(mapper)));
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(temp, mapper.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(mapper)));
+        Files.move(temp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 }

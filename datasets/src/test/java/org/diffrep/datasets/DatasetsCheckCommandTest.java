@@ -33,7 +33,7 @@ class DatasetsCheckCommandTest {
     void jsonIsExactlyOneObjectWithSplitsAndUnreadableFiles() throws Exception {
         List<Path> images = Fixtures.cub(root, 3, 4, 3);
         Fixtures.truncate(images.get(5));
-        Run r = run("check", "--dataset", "cub", "--root", root.toString(), "--json", "--max-bad-fraction", "0.2");
+        Run r = run("check", "--dataset", "cub", "--root", root.toString(), "--json", "--max-unreadable", "0.2");
         assertThat(r.exit).isZero();
         assertThat(r.out.strip().lines()).hasSize(1);
         JsonNode json = new ObjectMapper().readTree(r.out);

@@ -143,4 +143,32 @@ class ImageBatchIteratorTest {
         reader.reset();
         assertThat(reader.hasNext()).isTrue();
     }
+
+    @Test
+    void aSplitReadPieceByPieceNamesEachBatchsPositionsAndSharesOneReport() throws Exception {
+        List<Path> images = Fixtures.cub(root, 2, 6, 6);
+        Fixtures.truncate(images.get(4));
+        ImageDataset ds = DatasetRegistry.open("cub", root);
+        LoaderOptions o = LoaderOptions.training(16, 0).withShuffle(false).withDropLast(false).withThreads(2).withMaxBadFraction(0.1);
+        try (ImageSplit split = new ImageSplit(ds, "train", o)) {
+            LoadReport report = split.newReport(12);
+            List<int[]> positions = new ArrayList<>();
+            DataSet first;
+            try (ImageBatchIterator it = split.iterator(new int[] {9, 4, 5, 1}, 3, 2, report)) {
+                first = it.next();
+                positions.add(ImageBatchIterator.positions(first));
+                positions.add(ImageBatchIterator.positions(it.next()));
+                assertThat(it.hasNext()).isFalse();
+            }
+            assertThat(positions).containsExactly(new int[] {9, 5}, new int[] {1});
+            // flips are seeded by (seed, position): sample 5 alone looks as it did next to sample 9
+            try (ImageBatchIterator it = split.iterator(new int[] {5, 4}, 3, 8, report)) {
+                DataSet alone = it.next();
+                assertThat(ImageBatchIterator.positions(alone)).containsExactly(5);
+                assertThat(alone.getFeatures().slice(0)).isEqualTo(first.getFeatures().slice(1));
+            }
+            assertThat(report.problems()).extracting(LoadReport.Problem::path).containsExactly(images.get(4).toString());
+            assertThat(report.exceeded()).isFalse();
+        }
+    }
 }

@@ -1,6 +1,8 @@
 package org.diffrep.training.cli;
 
+import org.diffrep.datasets.UnreadableOptions;
 import org.diffrep.training.data.Inputs;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -48,10 +50,14 @@ public final class InputOptions {
             + Inputs.PAPER_WEIGHTS_URL + ").")
     public String checkpoint;
 
+    @Mixin
+    public UnreadableOptions unreadable = new UnreadableOptions();
+
     /** A resolver with these options; the command adds how it augments the training split. */
     public Inputs.Builder resolver() {
         return Inputs.builder().optDataset(dataset).optRoot(root != null ? Path.of(root) : null).optConfig(config).optImageSize(imageSize)
                 .optCheckpoint(checkpoint != null ? Path.of(checkpoint) : null).optTrainSplit(trainSplit).optEvalSplit(evalSplit)
-                .optLimitTrain(limitTrain).optLimitEval(limitEval).optThreads(threads);
+                .optLimitTrain(limitTrain).optLimitEval(limitEval).optThreads(threads)
+                .optMaxUnreadable(unreadable.maxUnreadable());
     }
 }

@@ -2,6 +2,7 @@ package org.diffrep.training.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.training.data.UnreadableImages;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
@@ -76,6 +77,8 @@ public final class TrainCommand implements Callable<Integer> {
             EpochMetrics last = history.get(history.size() - 1);
             pw.printf("%s: %d epochs, eval top-1 %.4f top-5 %.4f, %,d trainable parameters; run in %s%n", kind, last.epoch(),
                     last.evalTop1(), last.evalTop5(), graph.parameterCount().total(), dir.toAbsolutePath());
+            int skipped = UnreadableImages.write(dir, List.of(a.trainImages, a.evalImages));
+            if (skipped > 0) pw.printf("%d unreadable image(s) skipped, listed in %s%n", skipped, dir.resolve(UnreadableImages.FILE));
             pw.flush();
         }
         return 0;

@@ -1,6 +1,11 @@
 package org.diffrep.training.data;
 
+import org.diffrep.datasets.LoadReport;
 import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
 
 /**
  * One split of a labelled image dataset with random access, as the trainer and the feature cache
@@ -31,4 +36,41 @@ public interface ImageSource {
      * @param variant which random-transform draw (epoch or cache draw); ignored by deterministic transforms
      */
     INDArray images(int[] indices, long variant);
+
+    /** Images of a batch and which of the requested indices they are (unreadable ones left out), in order. */
+    record Batch(int[] indices, INDArray images) {}
+
+    /**
+     * Streams the given samples in batches of up to {@code batchSize}, leaving out unreadable images
+     * (recorded in {@link #unreadable()}); a batch is filled from the following samples. Sources that
+     * cannot meet an unreadable image (in-memory, generated) just cut {@code indices} into batches.
+     */
+    default Iterator<Batch> batches(int[] indices, long variant, int batchSize) {
+        return new Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return next < indices.length;
+            }
+
+            @Override
+            public Batch next() {
+                if (!hasNext()) throw new NoSuchElementException();
+                int[] idx = java.util.Arrays.copyOfRange(indices, next, Math.min(indices.length, next + batchSize));
+                next += idx.length;
+                return new Batch(idx, images(idx, variant));
+            }
+        };
+    }
+
+    /** Images skipped so far because they could not be read (path and reason). */
+    default List<LoadReport.Problem> unreadable() {
+        return List.of();
+    }
+
+    /** This source without its unreadable images, for consumers that need every image of a batch. */
+    default ImageSource readable() {
+        return this;
+    }
 }

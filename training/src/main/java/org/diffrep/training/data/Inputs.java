@@ -53,6 +53,7 @@ public final class Inputs {
     private final int limitTrain;
     private final int limitEval;
     private final int threads;
+    private final double maxUnreadable;
     private final TrainTransform trainTransform;
     private ImageDataset opened;
     private ImageSource train;
@@ -91,6 +92,7 @@ public final class Inputs {
         this.limitTrain = b.limitTrain;
         this.limitEval = b.limitEval;
         this.threads = b.threads;
+        this.maxUnreadable = b.maxUnreadable;
         this.trainTransform = b.trainTransform;
         if (limitTrain < 0 || limitEval < 0) throw new IllegalArgumentException("--limit-train and --limit-eval must be >= 0 (0 = all)");
     }
@@ -116,6 +118,7 @@ public final class Inputs {
         private int limitTrain;
         private int limitEval;
         private int threads = 2;
+        private double maxUnreadable = LoaderOptions.DEFAULT_MAX_BAD_FRACTION;
         private TrainTransform trainTransform = TrainTransform.FLIP;
 
         private Builder() {}
@@ -140,6 +143,8 @@ public final class Inputs {
         public Builder optLimitEval(int v) { limitEval = v; return this; }
         /** Image decode threads (default 2). */
         public Builder optThreads(int v) { threads = v; return this; }
+        /** Share of a split's images that may be unreadable (skipped and listed) before the run fails (default 0.01). */
+        public Builder optMaxUnreadable(double v) { maxUnreadable = v; return this; }
         /** Augmentation of the training split (default {@link TrainTransform#FLIP}). */
         public Builder optTrainTransform(TrainTransform v) { trainTransform = v; return this; }
 
@@ -211,7 +216,7 @@ public final class Inputs {
         }
         LoaderOptions options = (transform == TrainTransform.NONE ? LoaderOptions.evaluation(config.imageSize())
                 : LoaderOptions.training(config.imageSize(), 0).withRandomScaleCrop(transform == TrainTransform.FLIP_RANDOM_CROP))
-                .withChannels(config.inChannels()).withThreads(threads);
+                .withChannels(config.inChannels()).withThreads(threads).withMaxBadFraction(maxUnreadable);
         return new DatasetImages(ds, split, options, limit);
     }
 

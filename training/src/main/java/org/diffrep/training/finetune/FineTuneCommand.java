@@ -8,6 +8,7 @@ import org.diffrep.model.checkpoint.StateDict;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Inputs;
+import org.diffrep.training.data.UnreadableImages;
 import org.diffrep.training.cli.InputOptions;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
@@ -84,8 +85,10 @@ public final class FineTuneCommand implements Callable<Integer> {
         AdmConfig cfg = in.config();
         String dataset = in.dataset();
         Path checkpoint = in.checkpoint();
-        ImageSource trainImages = in.trainImages();
-        ImageSource evalImages = in.evalImages();
+        // fine-tuning draws random batches that must hold every image they name: unreadable ones are
+        // screened out (and the run refused past --max-unreadable) before the weights are read
+        ImageSource trainImages = in.trainImages().readable();
+        ImageSource evalImages = in.evalImages().readable();
         int[] labels = new int[trainImages.size()];
         for (int i = 0; i < labels.length; i++) labels[i] = trainImages.label(i);
         ClassBalance balance = ClassBalance.of(labels, trainImages.numClasses());
@@ -125,6 +128,8 @@ public final class FineTuneCommand implements Callable<Integer> {
         pw.printf(Locale.ROOT, "finetune %s on %s: %d epochs, eval top-1 %.4f top-5 %.4f; %,d head + %,d U-Net parameters trained, %,d frozen;"
                         + " run in %s%n", kind, trainImages.describe(), last.epoch(), last.evalTop1(), last.evalTop5(),
                 graph.count(graph.headNames()), graph.count(graph.backboneNames()), graph.count(graph.frozenNames()), dir.toAbsolutePath());
+        int skipped = UnreadableImages.write(dir, List.of(trainImages, evalImages));
+        if (skipped > 0) pw.printf("%d unreadable image(s) skipped, listed in %s%n", skipped, dir.resolve(UnreadableImages.FILE));
         pw.flush();
         return 0;
     }

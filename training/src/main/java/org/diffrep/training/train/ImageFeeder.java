@@ -30,7 +30,8 @@ public final class ImageFeeder implements Feeder {
     private final DiffusionSchedule schedule = DiffusionSchedule.linear1000();
 
     public ImageFeeder(ImageSource source, List<Integer> timesteps, long seed) {
-        this.source = source;
+        // random batches must hold every image they name: unreadable ones are screened out once, here
+        this.source = source.readable();
         this.timesteps = List.copyOf(timesteps);
         this.seed = seed;
     }

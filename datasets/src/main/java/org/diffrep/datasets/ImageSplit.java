@@ -1,0 +1,86 @@
+package org.diffrep.datasets;
+
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One split opened for many passes: its sample list, its {@link SampleLoader} and its decode
+ * threads are shared by every {@link ImageBatchIterator} made from it, so a consumer that reads
+ * the split piece by piece (a shard, a batch of a random-access trainer) pays for them once.
+ */
+public final class ImageSplit implements AutoCloseable {
+    private static final AtomicInteger POOLS = new AtomicInteger();
+
+    private final ImageDataset dataset;
+    private final String split;
+    private final List<Sample> samples;
+    private final LoaderOptions options;
+    private final SampleLoader loader;
+    private final ExecutorService pool;
+
+    public ImageSplit(ImageDataset dataset, String split, LoaderOptions options) {
+        this.dataset = dataset;
+        this.split = split;
+        this.samples = dataset.samples(split);
+        this.options = options;
+        this.loader = new SampleLoader(dataset, split, options);
+        int id = POOLS.incrementAndGet();
+        AtomicInteger threads = new AtomicInteger();
+        this.pool = Executors.newFixedThreadPool(options.threads(), r -> {
+            Thread t = new Thread(r, "diffrep-decode-" + id + "-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public ImageDataset dataset() {
+        return dataset;
+    }
+
+    public String split() {
+        return split;
+    }
+
+    /** Every sample of the split, in the dataset's fixed order; positions index this list. */
+    public List<Sample> samples() {
+        return samples;
+    }
+
+    public LoaderOptions options() {
+        return options;
+    }
+
+    /** A report for a run that reads {@code total} images of this split, with the options' tolerance. */
+    public LoadReport newReport(int total) {
+        return new LoadReport(dataset.name(), split, total, options.maxBadFraction());
+    }
+
+    /**
+     * Batches of the given split positions, in this order (reshuffled per epoch only when the
+     * options say so); flips and crops are seeded by {@code seed}, the epoch and the position, so
+     * they do not depend on which other samples share the pass. Unreadable images go to {@code report}.
+     */
+    public ImageBatchIterator iterator(int[] positions, long seed, int batchSize, LoadReport report) {
+        for (int p : positions) {
+            if (p < 0 || p >= samples.size()) {
+                throw new IndexOutOfBoundsException("position " + p + " outside " + dataset.name() + "/" + split + " (" + samples.size() + " samples)");
+            }
+        }
+        return new ImageBatchIterator(this, positions.clone(), seed, batchSize, report, false);
+    }
+
+    SampleLoader loader() {
+        return loader;
+    }
+
+    ExecutorService pool() {
+        return pool;
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+}

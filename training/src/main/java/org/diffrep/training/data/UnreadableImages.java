@@ -1,0 +1,51 @@
+package org.diffrep.training.data;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.datasets.LoadReport;
+import org.diffrep.training.train.AtomicFiles;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The images a run skipped because they could not be read, as one of the run's outputs. */
+public final class UnreadableImages {
+
+    /** File name in a run's folder. */
+    public static final String FILE = "unreadable.json";
+
+    private UnreadableImages() {}
+
+    /** Skipped images of all sources, each with the source it belongs to. */
+    public static ArrayNode toJson(ObjectMapper mapper, List<? extends ImageSource> sources) {
+        ArrayNode list = mapper.createArrayNode();
+        for (ImageSource s : sources) {
+            for (LoadReport.Problem p : s.unreadable()) {
+                list.addObject().put("source", s.describe()).put("path", p.path()).put("reason", p.reason());
+            }
+        }
+        return list;
+    }
+
+    /**
+     * Writes {@value #FILE} into {@code dir} when some source skipped an image.
+     *
+     * @return how many images were skipped (0: nothing written)
+     */
+    public static int write(Path dir, List<? extends ImageSource> sources) {
+        ObjectMapper mapper = new ObjectMapper();
+        ArrayNode list = toJson(mapper, sources);
+        if (list.isEmpty()) return 0;
+        ObjectNode root = mapper.createObjectNode();
+        root.set("unreadable", list);
+        try {
+            AtomicFiles.writeString(dir.resolve(FILE), mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return list.size();
+    }
+}
