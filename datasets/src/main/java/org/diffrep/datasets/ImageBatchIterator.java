@@ -40,7 +40,7 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
     private final int[] positions;
     private final long seed;
     private final int batchSize;
-    private final boolean ownsSplit;
+    private final boolean inGivenOrder;
     private int[] order;
     private int submitted;
     private int epoch;
@@ -52,11 +52,14 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
 
     /** Every sample of the split, with its own decode threads and report; seeded by {@link LoaderOptions#seed()}. */
     public ImageBatchIterator(ImageDataset dataset, String split, LoaderOptions options) {
-        this(new ImageSplit(dataset, split, options), null, options.seed(), options.batchSize(), null, true);
+        this(new ImageSplit(dataset, split, options), null, options.seed(), options.batchSize(), null, false);
     }
 
-    /** See {@link ImageSplit#iterator}; null positions and report mean the whole split and a new report. */
-    ImageBatchIterator(ImageSplit split, int[] positions, long seed, int batchSize, LoadReport report, boolean ownsSplit) {
+    /**
+     * See {@link ImageSplit#iterator} ({@code inGivenOrder}: no shuffle, no dropped last batch, the
+     * split stays open on close); null positions and report mean the whole split and a new report.
+     */
+    ImageBatchIterator(ImageSplit split, int[] positions, long seed, int batchSize, LoadReport report, boolean inGivenOrder) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be positive: " + batchSize);
         }
@@ -68,7 +71,7 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
         this.seed = seed;
         this.batchSize = batchSize;
         this.report = report != null ? report : split.newReport(this.positions.length);
-        this.ownsSplit = ownsSplit;
+        this.inGivenOrder = inGivenOrder;
         startEpoch();
     }
 
@@ -113,7 +116,7 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
 
     private void startEpoch() {
         order = positions.clone();
-        if (options.shuffle()) {
+        if (options.shuffle() && !inGivenOrder) {
             SplittableRandom rng = new SplittableRandom(mix(seed, epoch, -1));
             for (int i = order.length - 1; i > 0; i--) {
                 int j = rng.nextInt(i + 1);
@@ -206,7 +209,7 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
                 report.record(r.path, r.reason);
             }
         }
-        if (batch.isEmpty() || (options.dropLast() && batch.size() < batchSize)) {
+        if (batch.isEmpty() || (options.dropLast() && !inGivenOrder && batch.size() < batchSize)) {
             return null;
         }
         DataSet out = assemble(batch);
@@ -320,7 +323,7 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
     @Override
     public void close() {
         cancelPending();
-        if (ownsSplit) {
+        if (!inGivenOrder) {
             split.close();
         }
     }

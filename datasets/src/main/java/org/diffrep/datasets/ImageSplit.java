@@ -58,8 +58,8 @@ public final class ImageSplit implements AutoCloseable {
     }
 
     /**
-     * Batches of the given split positions, in this order (reshuffled per epoch only when the
-     * options say so); flips and crops are seeded by {@code seed}, the epoch and the position, so
+     * Batches of the given split positions, in this order, the last one possibly smaller (the
+     * options' shuffle and drop-last do not apply); flips and crops are seeded by {@code seed}, the epoch and the position, so
      * they do not depend on which other samples share the pass. Unreadable images go to {@code report}.
      */
     public ImageBatchIterator iterator(int[] positions, long seed, int batchSize, LoadReport report) {
@@ -68,7 +68,7 @@ public final class ImageSplit implements AutoCloseable {
                 throw new IndexOutOfBoundsException("position " + p + " outside " + dataset.name() + "/" + split + " (" + samples.size() + " samples)");
             }
         }
-        return new ImageBatchIterator(this, positions.clone(), seed, batchSize, report, false);
+        return new ImageBatchIterator(this, positions.clone(), seed, batchSize, report, true);
     }
 
     SampleLoader loader() {
