@@ -1,0 +1,64 @@
+package org.diffrep.training.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.diffrep.training.TestFixtures;
+import org.diffrep.training.data.CubFolder;
+import org.diffrep.training.data.UnreadableImages;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A truncated JPEG in the training split: skipped and listed in the run, or the run refused with --max-unreadable 0. */
+class UnreadableImagesCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private String[] train(Path root, Path out, String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("--dataset", "cub", "--root", root.toString(), "--config", "adm-tiny",
+                "--checkpoint", TestFixtures.admTinyCheckpoint().toString(), "--head", "linear", "--t", "150", "--blocks", "24",
+                "--epochs", "1", "--batch", "8", "--out", out.toString(), "--no-progress"));
+        args.addAll(List.of(extra));
+        return args.toArray(new String[0]);
+    }
+
+    @Test
+    void aTruncatedJpegIsSkippedAndListedInTheRun() throws Exception {
+        Path root = dir.resolve("cub");
+        List<Path> files = CubFolder.write(root, 2, 6, 5);
+        CubFolder.truncate(files.get(3));
+        Path out = dir.resolve("run");
+        StringWriter sw = new StringWriter();
+        CommandLine cl = new CommandLine(new TrainCommand());
+        cl.setOut(new PrintWriter(sw));
+        assertThat(cl.execute(train(root, out, "--max-unreadable", "0.2"))).isZero();
+        assertThat(sw.toString()).contains("1 unreadable image(s) skipped");
+        JsonNode listed = new ObjectMapper().readTree(out.resolve(UnreadableImages.FILE).toFile()).get("unreadable");
+        assertThat(listed).hasSize(1);
+        assertThat(listed.get(0).get("path").asText()).isEqualTo(files.get(3).toString());
+        assertThat(listed.get(0).get("reason").asText()).contains("truncated");
+    }
+
+    @Test
+    void pastTheToleratedFractionTheRunFailsNamingTheFile() throws Exception {
+        Path root = dir.resolve("cub");
+        List<Path> files = CubFolder.write(root, 2, 6, 5);
+        CubFolder.truncate(files.get(3));
+        Path out = dir.resolve("run");
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new TrainCommand());
+        cl.setErr(new PrintWriter(err));
+        assertThat(cl.execute(train(root, out, "--max-unreadable", "0"))).isNotZero();
+        assertThat(err.toString()).contains("1 of 10 files unreadable").contains(files.get(3).toString());
+        assertThat(Files.exists(out.resolve("checkpoint.bin"))).isFalse();
+    }
+}
