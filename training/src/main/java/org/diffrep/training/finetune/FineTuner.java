@@ -14,6 +14,7 @@ import org.diffrep.training.train.Checkpoint;
 import org.diffrep.training.train.EpochMetrics;
 import org.diffrep.training.train.Feeder;
 import org.diffrep.training.train.Optimizer;
+import org.diffrep.training.train.RunDifference;
 import org.diffrep.training.train.Scoring;
 import org.diffrep.training.train.TrainConfig;
 import org.diffrep.training.train.Trainer;
@@ -218,9 +219,8 @@ public final class FineTuner {
     private int restore(Checkpoint c, Optimizer headOpt, Optimizer backboneOpt, List<EpochMetrics> history) throws IOException {
         ObjectNode state = (ObjectNode) JSON.readTree(c.json());
         ObjectNode saved = comparable((ObjectNode) state.get("run"));
-        if (!saved.toString().equals(comparable(run).toString())) {
-            throw new IllegalStateException("the checkpoint in " + out + " is from a different run:\n saved   " + saved + "\n current " + comparable(run));
-        }
+        List<String> differences = RunDifference.between(saved, comparable(run));
+        if (!differences.isEmpty()) throw RunDifference.refusal(out, differences);
         List<String> names = new ArrayList<>(graph.trainableNames());
         names.addAll(graph.bufferNames());
         for (String name : names) {

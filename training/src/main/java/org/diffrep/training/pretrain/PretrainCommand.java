@@ -18,6 +18,8 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -68,6 +70,30 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", negatable = true, defaultValue = "true", fallbackValue = "true", hidden = true)
     boolean progress;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Options given on this command line that differ from the resumed run's (a resume never applies them silently). */
+    private List<String> changedOnResume(DdpmTrainer trainer) {
+        DdpmTrainer.Options saved = trainer.options();
+        CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        List<String> changed = new ArrayList<>();
+        compare(given, "--batch", batch, saved.batch(), changed);
+        compare(given, "--lr", lr, saved.lr(), changed);
+        compare(given, "--warmup", warmup, saved.warmup(), changed);
+        compare(given, "--clip", clip, saved.clip(), changed);
+        compare(given, "--ema", ema, saved.emaDecay(), changed);
+        compare(given, "--seed", seed, saved.seed(), changed);
+        compare(given, "--config", config, trainer.config().name(), changed);
+        return changed;
+    }
+
+    private static void compare(CommandLine.ParseResult given, String option, Object now, Object saved, List<String> changed) {
+        if (given.hasMatchedOption(option) && !String.valueOf(now).equals(String.valueOf(saved))) {
+            changed.add(option + " " + now + " differs from the run's " + saved);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Path root = data != null ? data : ShippedFiles.find(ShippedFiles.DATA);
@@ -81,12 +107,17 @@ public final class PretrainCommand implements Callable<Integer> {
         Path state = out.resolve(STATE);
         DdpmTrainer trainer;
         if (resume) {
-            if (!Files.exists(state)) throw new CommandLine.ParameterException(new CommandLine(this), "--resume: no " + state);
+            if (!Files.exists(state)) throw new CommandLine.ParameterException(spec.commandLine(), "--resume: no " + state);
             trainer = DdpmTrainer.resume(state, images);
+            List<String> changed = changedOnResume(trainer);
+            if (!changed.isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--resume continues " + state + " with its own settings; "
+                        + String.join(", ", changed) + ": drop the option(s) or start a new run in another --out");
+            }
             System.err.printf(Locale.ROOT, "resumed %s at step %d%n", state, trainer.step());
         } else {
             if (Files.exists(state)) {
-                throw new CommandLine.ParameterException(new CommandLine(this), state + " exists: pass --resume or another --out");
+                throw new CommandLine.ParameterException(spec.commandLine(), state + " exists: pass --resume or another --out");
             }
             AdmConfig c = AdmConfigs.resolve(config);
             trainer = DdpmTrainer.create(c, images, new DdpmTrainer.Options(batch, lr, warmup, clip, ema, seed));

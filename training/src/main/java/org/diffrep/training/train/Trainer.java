@@ -257,10 +257,8 @@ public final class Trainer {
         ObjectNode saved = (ObjectNode) state.get("run");
         ObjectNode savedComparable = comparable(saved);
         // compare as text: a parsed document and one built from values differ in number node types
-        if (!savedComparable.toString().equals(comparable(run).toString())) {
-            throw new IllegalStateException("the checkpoint in " + out + " is from a different run:\n saved   " + savedComparable
-                    + "\n current " + comparable(run));
-        }
+        List<String> differences = RunDifference.between(savedComparable, comparable(run));
+        if (!differences.isEmpty()) throw RunDifference.refusal(out, differences);
         loadHead(graph, c);
         Map<String, INDArray> optState = new LinkedHashMap<>();
         c.arrays().forEach((k, v) -> {

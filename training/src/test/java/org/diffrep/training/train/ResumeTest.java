@@ -66,6 +66,23 @@ class ResumeTest {
             c1.arrays().forEach((k, v) -> assertThat(c2.arrays().get(k)).as(k).isEqualTo(v));
             assertThat(Files.readString(killed.resolve(Trainer.SUMMARY))).contains("\"evalTop5\"", "\"head\"", "\"train\"");
             assertThat(Files.readAllLines(killed.resolve(Trainer.METRICS))).hasSize(4).first().isEqualTo(EpochMetrics.CSV_HEADER);
+
+            // a resume with another batch is refused, naming the field and both values
+            TrainConfig bigger = ADAM.toBuilder().setBatchSize(8).build();
+            ClassifierGraph g = ClassifierGraph.onFeatures(HEAD, train.shapes(), 21);
+            assertThatThrownBy(() -> new Trainer(g, train, eval, bigger, killed, JsonNodeFactory.instance.objectNode().put("purpose", "resume test"))
+                    .optProgress(false).run(true)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("train.batchSize: 4 in the checkpoint, 8 now").hasMessageNotContaining("{");
         }
+    }
+
+    @Test
+    void runDifferencesNameEachChangedField() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var saved = json.readTree("{\"train\": {\"batchSize\": 8, \"lr\": 0.01}, \"head\": {\"blocks\": [24]}, \"gone\": 1}");
+        var now = json.readTree("{\"train\": {\"batchSize\": 16, \"lr\": 1.0E-2}, \"head\": {\"blocks\": [19, 24]}}");
+        assertThat(RunDifference.between(saved, now)).containsExactly("gone: 1 in the checkpoint, (absent) now",
+                "head.blocks: [24] in the checkpoint, [19, 24] now", "train.batchSize: 8 in the checkpoint, 16 now");
+        assertThat(RunDifference.between(saved, saved)).isEmpty();
     }
 }
