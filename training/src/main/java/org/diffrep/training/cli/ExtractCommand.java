@@ -2,6 +2,7 @@ package org.diffrep.training.cli;
 
 import org.diffrep.training.cache.ExtractionReport;
 import org.diffrep.training.cache.ShardedExtraction;
+import org.diffrep.training.data.Workspace;
 import org.diffrep.training.heads.HeadConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,7 +13,7 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /** Fills the feature cache for a head's inputs on the training and evaluation splits. */
-@Command(name = "extract", mixinStandardHelpOptions = true,
+@Command(name = "extract", mixinStandardHelpOptions = true, modelTransformer = ExtractCommand.CacheByDefault.class,
         description = {"Runs the frozen U-Net once per image (and draw) and caches the features a head reads: for every t and block,",
                 "pooled as the head's first layer needs it (linear/mlp: --pool, attention heads: min(side, --pool-cap), cnn: unpooled).",
                 "Each split is cut into shards of --shard-size images, each published atomically with a manifest: a rerun keeps",
@@ -41,7 +42,7 @@ public final class ExtractCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (setup.cache == null) throw new CommandLine.ParameterException(spec.commandLine(), "extract needs --cache DIR");
+        if (setup.cache == null) setup.cache = Workspace.featureCache().toString();
         if (shardSize < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--shard-size must be >= 1, got " + shardSize);
         long t0 = System.nanoTime();
         try (Assembly a = new Assembly(setup)) {
@@ -56,6 +57,18 @@ public final class ExtractCommand implements Callable<Integer> {
             out.flush();
         }
         return 0;
+    }
+
+    /** The shared --cache option, described with extract's default (train without --cache trains graph-native instead). */
+    static final class CacheByDefault implements CommandLine.IModelTransformer {
+        @Override
+        public CommandLine.Model.CommandSpec transform(CommandLine.Model.CommandSpec spec) {
+            CommandLine.Model.OptionSpec cache = spec.findOption("--cache");
+            spec.remove(cache);
+            spec.addOption(cache.toBuilder().description("Feature cache directory (default: DIFFREP_CACHE, else ~/.cache/diffrep/features);"
+                    + " pass the same --cache to train.").build());
+            return spec;
+        }
     }
 
     public static void main(String[] args) {

@@ -41,6 +41,25 @@ class InputResolutionTest {
     }
 
     @Test
+    void evalNamesTheOptionThatReplacesAPathThatMoved() throws Exception {
+        Path out = dir.resolve("run");
+        CommandsTest.run(new TrainCommand(), "--dataset", "synthetic", "--limit-train", "8", "--limit-eval", "4", "--epochs", "1",
+                "--batch", "4", "--cache", dir.resolve("cache").toString(), "--out", out.toString(), "--no-progress");
+        ObjectMapper json = new ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode run = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(out.resolve(Trainer.RUN).toFile());
+        String weights = run.get("provenance").get("setup").get("checkpoint").asText();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) run.get("provenance").get("setup")).put("checkpoint", dir.resolve("moved.npz").toString());
+        json.writeValue(out.resolve(Trainer.RUN).toFile(), run);
+        java.io.StringWriter err = new java.io.StringWriter();
+        CommandLine cl = new CommandLine(new EvalCommand());
+        cl.setErr(new java.io.PrintWriter(err, true));
+        cl.setOut(new java.io.PrintWriter(new java.io.StringWriter()));
+        assertThat(cl.execute("--run", out.toString(), "--no-progress")).isNotZero();
+        assertThat(err.toString()).contains("moved.npz does not exist (moved?): pass --checkpoint PATH");
+        assertThat(CommandsTest.run(new EvalCommand(), "--run", out.toString(), "--checkpoint", weights, "--no-progress")).contains("top-1");
+    }
+
+    @Test
     void grayscaleImagesMeetAnRgbModelAndRgbImagesAGrayscaleModel() {
         Inputs rgbModel = Inputs.builder().optConfig("adm-tiny").optCheckpoint(TestFixtures.admTinyCheckpoint()).optLimitEval(3).build();
         ImageSource gray = rgbModel.evalImages();
