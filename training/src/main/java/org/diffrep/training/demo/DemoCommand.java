@@ -64,11 +64,11 @@ import java.util.stream.IntStream;
                 "Prints a table and writes results.json, heatmap.png (2x2) and heatmap-global.png into --out."})
 public final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--model", description = "EMA weights (.npz/.pt) (default: the shipped " + ShippedFiles.MODEL + ")")
+    @Option(names = {"--checkpoint", "--model"}, description = "EMA weights (.npz/.pt) (default: the shipped " + ShippedFiles.MODEL + ")")
     Path model;
     @Option(names = "--config", defaultValue = "adm-fmnist", description = "ADM config of the model (default: ${DEFAULT-VALUE})")
     String config;
-    @Option(names = "--data", description = "Fashion-MNIST root (default: the shipped " + ShippedFiles.DATA + ")")
+    @Option(names = {"--root", "--data"}, description = "Fashion-MNIST root (default: the shipped " + ShippedFiles.DATA + ")")
     Path data;
     @Option(names = "--out", defaultValue = "demo-out", description = "output directory (default: ${DEFAULT-VALUE})")
     Path out;

@@ -41,7 +41,7 @@ public final class PretrainCommand implements Callable<Integer> {
 
     @Option(names = "--config", defaultValue = "adm-fmnist", description = "registered ADM config or config.json (default: ${DEFAULT-VALUE})")
     String config;
-    @Option(names = "--data", description = "Fashion-MNIST root (default: the copy shipped in the repository, " + ShippedFiles.DATA + ")")
+    @Option(names = {"--root", "--data"}, description = "Fashion-MNIST root (default: the copy shipped in the repository, " + ShippedFiles.DATA + ")")
     Path data;
     @Option(names = "--out", required = true, description = "run directory")
     Path out;

@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
         description = "Samples images from a DDPM-trained ADM U-Net (DDPM over all 1000 steps, or DDIM) and writes them as a PNG grid.")
 public final class SampleCommand implements Callable<Integer> {
 
-    @Option(names = "--model", description = "weights (.npz/.pt) (default: the shipped " + ShippedFiles.MODEL + ")")
+    @Option(names = {"--checkpoint", "--model"}, description = "weights (.npz/.pt) (default: the shipped " + ShippedFiles.MODEL + ")")
     Path model;
     @Option(names = "--config", defaultValue = "adm-fmnist", description = "ADM config (default: ${DEFAULT-VALUE})")
     String config;
