@@ -1,8 +1,9 @@
 package org.diffrep.app;
 
-import picocli.CommandLine;
+import org.diffrep.common.cli.Cli;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The {@code bin/diffrep} entry point. Each subcommand is also a plain main class in the module
@@ -23,11 +24,12 @@ public final class Diffrep {
         System.exit(commandLine().execute(args));
     }
 
+    /** The launcher with every subcommand and diffrep's one-line errors (exit 2) for bad input. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Diffrep());
         for (Object command : Commands.all()) {
             cl.addSubcommand(command);
         }
-        return cl;
+        return Cli.configure(cl);
     }
 }

@@ -1,12 +1,14 @@
 package org.diffrep.datasets;
 
+import org.diffrep.common.UserInputException;
+
 import java.nio.file.Path;
 
 /**
  * The root does not look like the dataset's official layout. The message names what was
  * expected where, so the user can fix the path without reading the code.
  */
-public class DatasetLayoutException extends RuntimeException {
+public class DatasetLayoutException extends UserInputException {
     public DatasetLayoutException(String message) {
         super(message);
     }

@@ -1,5 +1,7 @@
 package org.diffrep.datasets;
 
+import org.diffrep.common.UserInputException;
+
 import java.nio.file.Path;
 import java.util.List;
 
@@ -30,7 +32,7 @@ public final class DatasetRegistry {
             case "coco" -> CocoDataset.open(root);
             case "ade20k" -> Ade20kDataset.open(root);
             case "fashion-mnist" -> FashionMnistDataset.open(root);
-            default -> throw new IllegalArgumentException("unknown dataset \"" + name + "\"; known: " + String.join(", ", NAMES));
+            default -> throw new UserInputException("unknown dataset \"" + name + "\"; known: " + String.join(", ", NAMES));
         };
     }
 }

@@ -1,5 +1,14 @@
 package org.diffrep.datasets;
 
+import org.diffrep.common.cli.Cli;
+import org.nd4j.linalg.dataset.DataSet;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine;
+
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -10,13 +19,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import org.nd4j.linalg.dataset.DataSet;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code diffrep datasets bench}: images per second through {@link ImageBatchIterator} (read, decode,
@@ -64,13 +66,12 @@ public final class DatasetsBenchCommand implements Callable<Integer> {
     boolean train;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new DatasetsBenchCommand()).execute(args));
+        Cli.main(new DatasetsBenchCommand(), args);
     }
 
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
         Path tmp = null;
         try {
             Path dataRoot = root;
@@ -83,8 +84,7 @@ public final class DatasetsBenchCommand implements Callable<Integer> {
                 dataRoot = tmp;
                 name = "imagenet";
             } else if (root == null) {
-                err.println("error: give --root DIR or --synthetic N");
-                return 2;
+                throw new CommandLine.ParameterException(spec.commandLine(), "give --root DIR or --synthetic N");
             }
             ImageDataset ds = DatasetRegistry.open(name, dataRoot);
             String s = split != null ? split : ds.trainSplit();
@@ -99,9 +99,6 @@ public final class DatasetsBenchCommand implements Callable<Integer> {
                 out.flush();
             }
             return 0;
-        } catch (DatasetLayoutException | IllegalArgumentException | TooManyUnreadableImagesException e) {
-            err.println("error: " + e.getMessage());
-            return 2;
         } finally {
             if (tmp != null) {
                 deleteTree(tmp);

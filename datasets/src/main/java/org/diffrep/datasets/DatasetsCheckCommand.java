@@ -3,15 +3,17 @@ package org.diffrep.datasets;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.Map;
-import java.util.concurrent.Callable;
+import org.diffrep.common.cli.Cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
 
 /**
  * {@code diffrep datasets check --dataset NAME --root DIR [--json]}: images and classes per official
@@ -44,21 +46,13 @@ public final class DatasetsCheckCommand implements Callable<Integer> {
     UnreadableOptions unreadable;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new DatasetsCheckCommand()).execute(args));
+        Cli.main(new DatasetsCheckCommand(), args);
     }
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        DatasetChecker.Result result;
-        try {
-            result = DatasetChecker.check(DatasetRegistry.open(dataset, root), decode, threads, unreadable.maxUnreadable());
-        } catch (DatasetLayoutException | IllegalArgumentException e) {
-            err.println("error: " + e.getMessage());
-            err.flush();
-            return 2;
-        }
+        DatasetChecker.Result result = DatasetChecker.check(DatasetRegistry.open(dataset, root), decode, threads, unreadable.maxUnreadable());
         if (json) {
             out.println(toJson(result));
         } else {

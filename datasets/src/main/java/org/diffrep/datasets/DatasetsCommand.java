@@ -1,11 +1,12 @@
 package org.diffrep.datasets;
 
-import java.util.ArrayList;
-import java.util.concurrent.Callable;
-import picocli.CommandLine;
+import org.diffrep.common.cli.Cli;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
+
+import java.util.ArrayList;
+import java.util.concurrent.Callable;
 
 /** {@code diffrep datasets}: the dataset subcommands (check, bench). */
 @Command(name = "datasets", mixinStandardHelpOptions = true,
@@ -16,7 +17,7 @@ public final class DatasetsCommand implements Callable<Integer> {
     CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new DatasetsCommand()).execute(args));
+        Cli.main(new DatasetsCommand(), args);
     }
 
     @Override

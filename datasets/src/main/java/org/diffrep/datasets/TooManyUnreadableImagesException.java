@@ -1,9 +1,11 @@
 package org.diffrep.datasets;
 
+import org.diffrep.common.UserInputException;
+
 import java.util.stream.Collectors;
 
 /** More of a split is unreadable than {@link LoaderOptions#maxBadFraction()} allows. */
-public class TooManyUnreadableImagesException extends RuntimeException {
+public class TooManyUnreadableImagesException extends UserInputException {
     private final transient LoadReport report;
 
     public TooManyUnreadableImagesException(LoadReport report) {

@@ -3,6 +3,7 @@ package org.diffrep.tuning;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.common.UserInputException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -59,10 +60,10 @@ final class ResultsLog implements AutoCloseable {
             try {
                 n = JSON.readTree(lines.get(i));
             } catch (IOException e) {
-                throw new IllegalStateException(file + " line " + (i + 1) + " is not JSON: " + e.getMessage());
+                throw new UserInputException(file + " line " + (i + 1) + " is not JSON: " + e.getMessage());
             }
             if (!fingerprint.equals(n.path("sweep").asText())) {
-                throw new IllegalStateException(file + " holds results of another sweep (model, weights, data or training recipe differ): "
+                throw new UserInputException(file + " holds results of another sweep (model, weights, data or training recipe differ): "
                         + "choose another --out or delete it");
             }
             SweepResult r = fromJson(n);

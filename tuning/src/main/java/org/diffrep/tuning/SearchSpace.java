@@ -10,6 +10,7 @@ import org.deeplearning4j.arbiter.optimize.parameter.FixedValue;
 import org.deeplearning4j.arbiter.optimize.parameter.continuous.ContinuousParameterSpace;
 import org.deeplearning4j.arbiter.optimize.parameter.discrete.DiscreteParameterSpace;
 import org.deeplearning4j.arbiter.optimize.parameter.integer.IntegerParameterSpace;
+import org.diffrep.common.UserInputException;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.training.train.OptimizerKind;
 import org.diffrep.training.train.TrainConfig;
@@ -122,8 +123,7 @@ public final class SearchSpace {
         try {
             root = new ObjectMapper(new YAMLFactory()).readTree(yaml);
         } catch (JsonProcessingException e) {
-            throw new SpaceException("not valid YAML: " + e.getOriginalMessage()
-                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""));
+            throw new SpaceException("not valid YAML: " + UserInputException.describe(e));
         }
         if (root == null || !root.isObject()) throw new SpaceException("the space file must be a YAML mapping (t: ..., blocks: ...)");
         checkKeys(root, TOP, "");

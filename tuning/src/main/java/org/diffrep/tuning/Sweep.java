@@ -16,6 +16,7 @@ import org.deeplearning4j.arbiter.optimize.runner.CandidateStatus;
 import org.deeplearning4j.arbiter.optimize.runner.IOptimizationRunner;
 import org.deeplearning4j.arbiter.optimize.runner.LocalOptimizationRunner;
 import org.deeplearning4j.arbiter.optimize.runner.listener.StatusListener;
+import org.diffrep.common.UserInputException;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.training.cache.CachedSplit;
 import org.diffrep.training.cache.FeatureCache;
@@ -109,7 +110,7 @@ public final class Sweep {
     private Listener listener = new Listener() { };
 
     public Sweep(SearchSpace space, ImageSource train, ImageSource eval, FeatureExtractor backbone, Path out) {
-        if (train.numClasses() != eval.numClasses()) throw new IllegalArgumentException("train and eval splits disagree on the classes");
+        if (train.numClasses() != eval.numClasses()) throw new UserInputException("train and eval splits disagree on the classes");
         this.space = space;
         this.train = train;
         this.eval = eval;

@@ -1,13 +1,13 @@
 package org.diffrep.tuning;
 
-
+import org.diffrep.common.cli.Cli;
 import org.diffrep.model.unet.AdmConfig;
-import org.diffrep.training.data.ImageSource;
-import picocli.CommandLine;
 import org.diffrep.training.cli.InputOptions;
+import org.diffrep.training.data.ImageSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -49,16 +49,8 @@ public final class SweepCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter pw = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        SearchSpace s;
-        SweepInputs in;
-        try {
-            s = SearchSpace.read(space);
-            in = inputs(s);
-        } catch (IllegalArgumentException e) {
-            err.println("error: " + e.getMessage());
-            err.flush();
-            return 2;
-        }
+        SearchSpace s = SearchSpace.read(space);
+        SweepInputs in = inputs(s);
         AdmConfig cfg = in.config();
         ImageSource train = in.train();
         ImageSource eval = in.eval();
@@ -132,6 +124,6 @@ public final class SweepCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new SweepCommand()).execute(args));
+        Cli.main(new SweepCommand(), args);
     }
 }

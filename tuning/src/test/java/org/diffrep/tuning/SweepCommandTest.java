@@ -1,6 +1,7 @@
 package org.diffrep.tuning;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.diffrep.common.cli.Cli;
 import org.diffrep.model.checkpoint.NpzWriter;
 import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.training.data.ShippedFiles;
@@ -35,7 +36,7 @@ class SweepCommandTest {
     private final StringWriter err = new StringWriter();
 
     private int run(String... args) {
-        CommandLine cl = new CommandLine(new SweepCommand());
+        CommandLine cl = Cli.commandLine(new SweepCommand());
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         return cl.execute(args);

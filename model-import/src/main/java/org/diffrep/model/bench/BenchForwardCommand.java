@@ -2,6 +2,7 @@ package org.diffrep.model.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import org.diffrep.common.cli.Cli;
 import org.diffrep.model.checkpoint.Checkpoints;
 import org.diffrep.model.diffusion.DiffusionSchedule;
 import org.diffrep.model.features.FeatureTaps;
@@ -11,9 +12,9 @@ import org.diffrep.model.unet.AdmUNet;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -279,6 +280,6 @@ public final class BenchForwardCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new BenchForwardCommand()).execute(args));
+        Cli.main(new BenchForwardCommand(), args);
     }
 }

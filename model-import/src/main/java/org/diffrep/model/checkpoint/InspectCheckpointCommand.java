@@ -2,6 +2,16 @@ package org.diffrep.model.checkpoint;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import org.diffrep.common.cli.Cli;
+import org.diffrep.model.unet.AdmConfigs;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
+
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,14 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.diffrep.model.unet.AdmConfigs;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.BooleanIndexing;
-import org.nd4j.linalg.indexing.conditions.Conditions;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code inspect-checkpoint}: what a weights file holds and, given a config, whether it fits. */
 @Command(name = "inspect-checkpoint", mixinStandardHelpOptions = true,
@@ -48,45 +50,30 @@ public final class InspectCheckpointCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Map<String, long[]> expected = null;
         Map<String, Object> report = new LinkedHashMap<>();
-        try {
-            // The config first: a typo should not cost a 2 GB read.
-            if (config != null) {
-                expected = AdmConfigs.resolve(config).expectedStateDict();
-            }
-        } catch (RuntimeException e) {
-            return fail("config " + config + ": " + e.getMessage());
+        // The config first: a typo should not cost a 2 GB read.
+        if (config != null) {
+            expected = AdmConfigs.resolve(config).expectedStateDict();
         }
-        try {
-            report.put("file", file.toString());
-            report.put("format", Checkpoints.format(file).label);
-            List<TensorInfo> tensors = Checkpoints.describe(file);
-            report.put("tensors", tensorRows(tensors));
-            report.put("tensorCount", tensors.size());
-            report.put("parameters", tensors.stream().mapToLong(TensorInfo::numel).sum());
-            if (read) {
-                report.put("read", readAll());
-            }
-            StateDictCheck.Result check = expected == null ? null : StateDictCheck.compare(tensors, expected);
-            if (check != null) {
-                report.put("check", checkReport(check));
-            }
-            if (json) {
-                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
-            } else {
-                printText(out, report, check);
-            }
-            out.flush();
-            return check == null || check.matches() ? 0 : 1;
-        } catch (CheckpointException e) {
-            return fail(e.getMessage());
+        report.put("file", file.toString());
+        report.put("format", Checkpoints.format(file).label);
+        List<TensorInfo> tensors = Checkpoints.describe(file);
+        report.put("tensors", tensorRows(tensors));
+        report.put("tensorCount", tensors.size());
+        report.put("parameters", tensors.stream().mapToLong(TensorInfo::numel).sum());
+        if (read) {
+            report.put("read", readAll());
         }
-    }
-
-    private int fail(String message) {
-        PrintWriter err = spec.commandLine().getErr();
-        err.println("error: " + message);
-        err.flush();
-        return 2;
+        StateDictCheck.Result check = expected == null ? null : StateDictCheck.compare(tensors, expected);
+        if (check != null) {
+            report.put("check", checkReport(check));
+        }
+        if (json) {
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+        } else {
+            printText(out, report, check);
+        }
+        out.flush();
+        return check == null || check.matches() ? 0 : 1;
     }
 
     private Map<String, Object> readAll() {
@@ -169,6 +156,6 @@ public final class InspectCheckpointCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new InspectCheckpointCommand()).execute(args));
+        Cli.main(new InspectCheckpointCommand(), args);
     }
 }

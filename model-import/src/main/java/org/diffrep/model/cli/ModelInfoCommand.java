@@ -1,11 +1,12 @@
 package org.diffrep.model.cli;
 
+import org.diffrep.common.cli.Cli;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.model.unet.UNetLayout;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -44,7 +45,7 @@ public final class ModelInfoCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new ModelInfoCommand()).execute(args));
+        Cli.main(new ModelInfoCommand(), args);
     }
 
     /** Completion candidates for --config: the registry's names. */

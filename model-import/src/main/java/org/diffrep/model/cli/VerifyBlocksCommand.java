@@ -1,14 +1,15 @@
 package org.diffrep.model.cli;
 
+import org.diffrep.common.cli.Cli;
 import org.diffrep.model.checkpoint.Checkpoints;
 import org.diffrep.model.diffusion.DiffusionSchedule;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.model.unet.AdmUNet;
 import org.diffrep.model.verify.BlockVerifier;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -62,6 +63,6 @@ public final class VerifyBlocksCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new VerifyBlocksCommand()).execute(args));
+        Cli.main(new VerifyBlocksCommand(), args);
     }
 }

@@ -1,5 +1,6 @@
 package org.diffrep.model.diffusion;
 
+import org.diffrep.common.UserInputException;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -63,7 +64,7 @@ public final class DiffusionSchedule {
 
     private int check(int t) {
         if (t < 0 || t >= betas.length) {
-            throw new IllegalArgumentException("timestep " + t + " out of range 0.." + (betas.length - 1));
+            throw new UserInputException("t=" + t + " is outside the diffusion steps 0.." + (betas.length - 1));
         }
         return t;
     }

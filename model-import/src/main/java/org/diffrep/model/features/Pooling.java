@@ -1,5 +1,6 @@
 package org.diffrep.model.features;
 
+import org.diffrep.common.UserInputException;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -23,7 +24,7 @@ public record Pooling(Type type, int size) {
     public static final Pooling NONE = new Pooling(Type.NONE, 0);
 
     public Pooling {
-        if (type != Type.NONE && size < 1) throw new IllegalArgumentException("pool size must be >= 1, got " + size);
+        if (type != Type.NONE && size < 1) throw new UserInputException("pool size must be >= 1, got " + size);
     }
 
     public static Pooling avg(int k) {
@@ -52,7 +53,7 @@ public record Pooling(Type type, int size) {
                 // fall through to the error below
             }
         }
-        throw new IllegalArgumentException("bad pooling '" + spec + "': use avg:K, max:K, global, global-max or none");
+        throw new UserInputException("bad pooling '" + spec + "': use avg:K, max:K, global, global-max or none");
     }
 
     @Override

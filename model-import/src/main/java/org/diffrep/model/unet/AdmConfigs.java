@@ -1,5 +1,8 @@
 package org.diffrep.model.unet;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import org.diffrep.common.UserInputException;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -44,7 +47,7 @@ public final class AdmConfigs {
     public static AdmConfig get(String name) {
         AdmConfig c = REGISTRY.get(name);
         if (c == null) {
-            throw new IllegalArgumentException("unknown config '" + name + "'; known: " + REGISTRY.keySet()
+            throw new UserInputException("unknown config '" + name + "'; known: " + REGISTRY.keySet()
                     + " (or pass the path of a config.json)");
         }
         return c;
@@ -57,6 +60,8 @@ public final class AdmConfigs {
         if (Files.isRegularFile(p)) {
             try {
                 return AdmConfig.fromJson(p);
+            } catch (JsonProcessingException e) {
+                throw UserInputException.malformed(p, e);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read config " + p + ": " + e.getMessage(), e);
             }

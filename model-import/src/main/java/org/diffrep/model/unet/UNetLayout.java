@@ -1,5 +1,7 @@
 package org.diffrep.model.unet;
 
+import org.diffrep.common.UserInputException;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -144,7 +146,7 @@ public final class UNetLayout {
 
     public Block block(int index) {
         if (index < 1 || index > blocks.size()) {
-            throw new IllegalArgumentException("block " + index + " does not exist: " + config.name() + " has blocks 1.." + blocks.size());
+            throw new UserInputException("block " + index + " does not exist: " + config.name() + " has blocks 1.." + blocks.size());
         }
         return blocks.get(index - 1);
     }

@@ -41,7 +41,7 @@ class DiffusionScheduleTest {
     void badArgumentsAreNamed() {
         INDArray x = Nd4j.zeros(DataType.FLOAT, 2, 1, 2, 2);
         assertThatThrownBy(() -> schedule.qSample(x, new int[]{1}, x)).hasMessageContaining("one timestep per sample");
-        assertThatThrownBy(() -> schedule.qSample(x, 1000, x)).hasMessageContaining("timestep 1000 out of range 0..999");
+        assertThatThrownBy(() -> schedule.qSample(x, 1000, x)).hasMessageContaining("t=1000 is outside the diffusion steps 0..999");
         assertThatThrownBy(() -> schedule.qSample(x, 5, Nd4j.zeros(DataType.FLOAT, 2, 1, 3, 3))).hasMessageContaining("shapes differ");
     }
 }

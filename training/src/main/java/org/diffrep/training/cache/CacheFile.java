@@ -1,6 +1,6 @@
 package org.diffrep.training.cache;
 
-import org.diffrep.training.train.AtomicFiles;
+import org.diffrep.common.util.AtomicFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,10 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
-import java.util.zip.CRC32;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.util.Arrays;
+import java.util.zip.CRC32;
 
 /**
  * One cached feature file: the features of one (t, block) for every image of a split and K draws.

@@ -1,5 +1,6 @@
 package org.diffrep.training.cache;
 
+import org.diffrep.common.util.FileHashes;
 import org.diffrep.model.checkpoint.Checkpoints;
 import org.diffrep.model.features.NoiseSource;
 import org.diffrep.model.features.Pooling;
@@ -8,15 +9,7 @@ import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmUNet;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Collection;
 import java.util.Map;
 import java.util.function.IntFunction;
@@ -37,7 +30,7 @@ public final class LazyBackbone implements FeatureExtractor {
 
     /** @param deepest the deepest block any extraction will ask for (the graph is built only that far) */
     public LazyBackbone(AdmConfig config, Path checkpoint, int deepest) {
-        this(config, checkpoint, deepest, () -> sha256(checkpoint));
+        this(config, checkpoint, deepest, () -> FileHashes.sha256(checkpoint));
     }
 
     /** @param hash the weights' SHA-256, when the caller already has (or caches) it */
@@ -81,17 +74,5 @@ public final class LazyBackbone implements FeatureExtractor {
             real = new BackboneExtractor(net, checkpoint());
         }
         return real.extract(x0, ids, taps, poolingOfBlock, noise);
-    }
-
-    /** Hex SHA-256 of a file (checkpoints in cache keys and run provenance). */
-    public static String sha256(Path file) {
-        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(in.getMessageDigest().digest());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,9 +1,11 @@
 package org.diffrep.training.cka;
 
-import org.diffrep.training.train.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.common.UserInputException;
+import org.diffrep.common.cli.Cli;
+import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
 import org.diffrep.training.cache.FeatureColumn;
@@ -15,10 +17,10 @@ import org.diffrep.training.knn.FeatureOptions;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -102,7 +104,7 @@ public final class CkaCommand implements Callable<Integer> {
             for (Path p : npy) {
                 NpyFile f = NpyFile.open(p, null);
                 external.add(f);
-                if (f.count() < n) throw new IllegalArgumentException(p + " has " + f.count() + " rows, the evaluation split " + n);
+                if (f.count() < n) throw new UserInputException(p + " has " + f.count() + " rows, the evaluation split " + n);
                 reps.add(f.count() == n ? f : new FirstRows(f, n));
             }
             reps.forEach(r -> labels.add(r.label()));
@@ -214,6 +216,6 @@ public final class CkaCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new CkaCommand()).execute(args));
+        Cli.main(new CkaCommand(), args);
     }
 }

@@ -1,5 +1,6 @@
 package org.diffrep.training.cka;
 
+import org.diffrep.common.UserInputException;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -126,7 +127,7 @@ public final class LinearCka {
         int n = reps.get(0).count();
         for (Rows r : reps) if (r.count() != n) throw new IllegalArgumentException(r.label() + " has " + r.count() + " rows, not " + n);
         int batches = (n + batch - 1) / batch;
-        if (n / batches < 4) throw new IllegalArgumentException("minibatches need at least 4 samples: n=" + n + ", batch=" + batch);
+        if (n / batches < 4) throw new UserInputException("minibatches need at least 4 samples: n=" + n + ", batch=" + batch);
         int m = reps.size();
         double[][] means = new double[m][];
         for (int i = 0; i < m; i++) means[i] = columnMeans(reps.get(i), blockRows(reps.get(i).dim(), 1L << 24));
@@ -183,7 +184,7 @@ public final class LinearCka {
      * [tr(K̃L̃) + 1ᵀK̃1·1ᵀL̃1 / ((n−1)(n−2)) − 2/(n−2)·1ᵀK̃L̃1] / (n(n−3)).
      */
     static double hsicUnbiased(double[] k, double[] l, int n) {
-        if (n < 4) throw new IllegalArgumentException("the unbiased HSIC needs at least 4 samples, got " + n);
+        if (n < 4) throw new UserInputException("the unbiased HSIC needs at least 4 samples, got " + n);
         double trace = 0;
         double sumK = 0;
         double sumL = 0;

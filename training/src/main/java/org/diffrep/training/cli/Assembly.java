@@ -1,7 +1,6 @@
 package org.diffrep.training.cli;
 
-import org.diffrep.training.cache.LazyBackbone;
-
+import org.diffrep.common.UserInputException;
 import org.diffrep.model.checkpoint.Checkpoints;
 import org.diffrep.model.checkpoint.StateDict;
 import org.diffrep.model.features.Pooling;
@@ -10,6 +9,7 @@ import org.diffrep.training.cache.CachedSplit;
 import org.diffrep.training.cache.ExtractionReport;
 import org.diffrep.training.cache.ExtractionSpec;
 import org.diffrep.training.cache.FeatureCache;
+import org.diffrep.training.cache.LazyBackbone;
 import org.diffrep.training.cache.ShardedExtraction;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Inputs;
@@ -91,7 +91,7 @@ final class Assembly implements AutoCloseable {
 
     /** As above, with the images per shard a new cache folder is started with. */
     void ensureCache(HeadConfig head, long seed, boolean progress, boolean withTrain, int shardSize) {
-        if (!head.cacheable()) throw new IllegalArgumentException(head.kind() + " cannot train from cached features");
+        if (!head.cacheable()) throw new UserInputException(head.kind() + " cannot train from cached features");
         int deepest = head.blocks().get(head.blocks().size() - 1);
         backbone = inputs.extractor(deepest);
         FeatureCache cache = new FeatureCache(Path.of(setup.cache)).optProgress(progress);

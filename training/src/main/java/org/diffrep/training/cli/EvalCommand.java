@@ -1,20 +1,25 @@
 package org.diffrep.training.cli;
 
-import org.diffrep.training.train.AtomicFiles;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.common.UserInputException;
+import org.diffrep.common.cli.Checks;
+import org.diffrep.common.cli.Cli;
+import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.seg.SegmentationRun;
 import org.diffrep.training.train.Checkpoint;
 import org.diffrep.training.train.TrainConfig;
 import org.diffrep.training.train.Trainer;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +29,9 @@ import java.util.concurrent.Callable;
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = "Re-evaluates the head saved in a run directory (top-1, top-5, loss; segmentation: mIoU, accuracies, per class); writes eval.json there.")
 public final class EvalCommand implements Callable<Integer> {
+
+    /** The evaluation's result in the run folder. */
+    public static final String EVAL = "eval.json";
 
     @Option(names = "--run", required = true, description = "Run directory written by train.")
     Path run;
@@ -56,11 +64,20 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        JsonNode desc = json.readTree(run.resolve(Trainer.RUN).toFile());
+        Checks.existingFolder("--run", run);
+        Path description = run.resolve(Trainer.RUN);
+        if (!Files.isRegularFile(description)) throw new UserInputException("--run " + run + " has no " + Trainer.RUN + ": not a folder written by train");
+        if (batch != null) Checks.atLeast("--batch", batch, 1);
+        JsonNode desc;
+        try {
+            desc = json.readTree(description.toFile());
+        } catch (JsonProcessingException e) {
+            throw UserInputException.malformed(description, e);
+        }
         if (SegmentationRun.isSegmentationRun(desc)) {
             return SegmentationRun.eval(run, desc, root, checkpoint, split, batch, savePredictions, !noProgress, spec.commandLine().getOut());
         }
-        if (savePredictions != null) throw new IllegalArgumentException("--save-predictions is for segmentation runs; " + run + " holds a classifier");
+        if (savePredictions != null) throw new UserInputException("--save-predictions is for segmentation runs; " + run + " holds a classifier");
         HeadConfig head = json.treeToValue(desc.get("head"), HeadConfig.class);
         TrainConfig tc = json.treeToValue(desc.get("train"), TrainConfig.class);
         RunSetup setup = json.treeToValue(desc.get("provenance").get("setup"), RunSetup.class);
@@ -72,7 +89,7 @@ public final class EvalCommand implements Callable<Integer> {
         try (Assembly a = new Assembly(setup)) {
             String sha = desc.get("checkpoint_sha256").asText();
             if (!sha.equals(a.checkpointSha256())) {
-                throw new IllegalArgumentException("U-Net weights " + a.inputs.checkpoint() + " differ from the ones the head was trained on"
+                throw new UserInputException("U-Net weights " + a.inputs.checkpoint() + " differ from the ones the head was trained on"
                         + " (SHA-256 " + sha + "); pass the run's weights with --checkpoint");
             }
             ClassifierGraph graph = a.graph(head, tc.seed(), !noProgress, false);
@@ -85,11 +102,20 @@ public final class EvalCommand implements Callable<Integer> {
             result.put("top5", ev.top5());
             result.put("loss", ev.loss());
             result.put("epochs_trained", json.readTree(saved.json()).get("epochs_done").asInt());
-            AtomicFiles.writeString(run.resolve("eval.json"), json.writeValueAsString(result));
             PrintWriter out = spec.commandLine().getOut();
             out.printf("%s on %s: top-1 %.4f top-5 %.4f loss %.4f (%d images)%n", head.kind(), a.evalImages.describe(), ev.top1(), ev.top5(),
                     ev.loss(), ev.count());
             out.flush();
+            // the metrics are printed first: a read-only or full run folder must not cost the evaluation
+            Path evalFile = run.resolve(EVAL);
+            try {
+                AtomicFiles.writeString(evalFile, json.writeValueAsString(result));
+            } catch (IOException e) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("error: could not write " + evalFile + " (" + Cli.userError(e).orElse(e.toString()) + "); the metrics above are not saved");
+                err.flush();
+                return Cli.USER_ERROR;
+            }
         }
         return 0;
     }
@@ -101,12 +127,12 @@ public final class EvalCommand implements Callable<Integer> {
     private String override(String stored, String given, String what, String option) {
         if (given != null) return given;
         if (stored != null && !Files.exists(Path.of(stored))) {
-            throw new IllegalArgumentException("the run's " + what + " " + stored + " does not exist (moved?): pass " + option + " PATH");
+            throw new UserInputException("the run's " + what + " " + stored + " does not exist (moved?): pass " + option + " PATH");
         }
         return stored;
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new EvalCommand()).execute(args));
+        Cli.main(new EvalCommand(), args);
     }
 }

@@ -1,13 +1,14 @@
 package org.diffrep.training.cli;
 
+import org.diffrep.common.cli.Cli;
 import org.diffrep.training.cache.ExtractionReport;
 import org.diffrep.training.cache.ShardedExtraction;
 import org.diffrep.training.data.Workspace;
 import org.diffrep.training.heads.HeadConfig;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -44,6 +45,7 @@ public final class ExtractCommand implements Callable<Integer> {
     public Integer call() {
         if (setup.cache == null) setup.cache = Workspace.featureCache().toString();
         if (shardSize < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--shard-size must be >= 1, got " + shardSize);
+        head.check(setup.check().config());
         long t0 = System.nanoTime();
         try (Assembly a = new Assembly(setup)) {
             HeadConfig h = head.build(a.config, a.numClasses());
@@ -72,6 +74,6 @@ public final class ExtractCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new ExtractCommand()).execute(args));
+        Cli.main(new ExtractCommand(), args);
     }
 }

@@ -1,5 +1,6 @@
 package org.diffrep.training.cli;
 
+import org.diffrep.common.cli.Cli;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.training.data.Inputs;
@@ -8,10 +9,10 @@ import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
 import org.diffrep.training.seg.SegHeadOptions;
 import org.diffrep.training.seg.SegmentationRun;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -68,6 +69,6 @@ public final class HeadInfoCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new HeadInfoCommand()).execute(args));
+        Cli.main(new HeadInfoCommand(), args);
     }
 }

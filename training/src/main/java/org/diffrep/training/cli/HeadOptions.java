@@ -1,5 +1,7 @@
 package org.diffrep.training.cli;
 
+import org.diffrep.common.cli.Checks;
+import org.diffrep.model.diffusion.DiffusionSchedule;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.FeatureDefaults;
@@ -60,6 +62,12 @@ public final class HeadOptions {
     @Option(names = "--standardize", description = "Standardise every input feature with the training split's mean and standard deviation"
             + " (measured at the start of training, saved with the head; needs cached features; not in the paper).")
     boolean standardize;
+
+    /** Checks the taps against the U-Net config before anything heavy runs (kind and pooling are parsed by picocli). */
+    public void check(AdmConfig config) {
+        if (timesteps != null) Checks.allInRange("--t", timesteps, 0, DiffusionSchedule.linear1000().steps() - 1);
+        if (blocks != null) Checks.allInRange("--blocks", blocks, 1, config.layout().numBlocks());
+    }
 
     public HeadKind kind() {
         return HeadKind.parse(head);

@@ -1,6 +1,7 @@
 package org.diffrep.training.cli;
 
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import org.diffrep.common.cli.Checks;
 import org.diffrep.training.data.Inputs;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -35,6 +36,17 @@ public final class RunSetup {
 
     @Option(names = "--head-seed", defaultValue = "0", description = "Seed of the head's initialisation (default ${DEFAULT-VALUE}).")
     public long headSeed;
+
+    /**
+     * Checks what needs neither the weights nor the dataset's files and resolves the inputs (names
+     * and paths only), so a bad value fails in a second, before any extraction.
+     */
+    public Inputs check() {
+        Checks.atLeast("--draws", draws, 1);
+        Checks.atLeast("--extract-batch", extractBatch, 1);
+        if (cache != null) Checks.writableFolder("--cache", Path.of(cache));
+        return resolve();
+    }
 
     /** The resolver of these options. */
     public Inputs resolve() {

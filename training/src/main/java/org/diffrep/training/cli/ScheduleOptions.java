@@ -1,9 +1,15 @@
 package org.diffrep.training.cli;
 
+import org.diffrep.common.cli.Checks;
+import org.diffrep.training.train.Checkpoint;
 import org.diffrep.training.train.OptimizerKind;
 import org.diffrep.training.train.TrainConfig;
+import org.diffrep.training.train.Trainer;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -46,6 +52,25 @@ public final class ScheduleOptions {
 
     @Option(names = "--no-progress", description = "No progress bars.")
     public boolean noProgress;
+
+    /** Checks the schedule and the run folder (writable; not an earlier run unless --resume) before anything heavy runs. */
+    public void check(Path runDirectory) {
+        Checks.atLeast("--epochs", epochs, 1);
+        if (evalBatch != null) Checks.atLeast("--eval-batch", evalBatch, 1);
+        Checks.notNegative("--momentum", momentum);
+        Checks.notNegative("--weight-decay", weightDecay);
+        Checks.atLeast("--lr-step", lrStep, 1);
+        Checks.positive("--lr-gamma", lrGamma);
+        Checks.runFolder("--out", runDirectory, Trainer.CHECKPOINT, resume);
+        Path checkpoint = runDirectory.resolve(Trainer.CHECKPOINT);
+        if (resume && Files.isRegularFile(checkpoint)) {
+            try {
+                Checkpoint.verify(checkpoint);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + checkpoint, e);
+            }
+        }
+    }
 
     public boolean adam() {
         return optimizer == OptimizerKind.ADAM;

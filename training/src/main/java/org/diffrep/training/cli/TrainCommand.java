@@ -2,11 +2,13 @@ package org.diffrep.training.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.common.cli.Checks;
+import org.diffrep.common.cli.Cli;
+import org.diffrep.training.data.Inputs;
 import org.diffrep.training.data.UnreadableImages;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
-import org.diffrep.training.data.Inputs;
 import org.diffrep.training.seg.SegHeadConfig;
 import org.diffrep.training.seg.SegHeadOptions;
 import org.diffrep.training.seg.SegTrainConfig;
@@ -16,10 +18,10 @@ import org.diffrep.training.train.EpochMetrics;
 import org.diffrep.training.train.TrainConfig;
 import org.diffrep.training.train.Trainer;
 import org.nd4j.linalg.factory.Nd4j;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -66,6 +68,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (head.segmentation()) return trainSegmentation();
         HeadKind kind = head.kind();
         Path dir = schedule.runDirectory(kind + "-" + setup.inputs.dataset);
+        head.check(setup.check().config());
+        schedule.check(dir);
+        if (lr != null) Checks.positive("--lr", lr);
+        if (batch != null) Checks.atLeast("--batch", batch, 1);
         try (Assembly a = new Assembly(setup)) {
             HeadConfig h = head.build(a.config, a.numClasses());
             TrainConfig tc = trainConfig(kind);
@@ -133,6 +139,6 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new TrainCommand()).execute(args));
+        Cli.main(new TrainCommand(), args);
     }
 }

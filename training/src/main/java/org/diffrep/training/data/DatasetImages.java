@@ -1,5 +1,6 @@
 package org.diffrep.training.data;
 
+import org.diffrep.common.UserInputException;
 import org.diffrep.datasets.ImageBatchIterator;
 import org.diffrep.datasets.ImageDataset;
 import org.diffrep.datasets.ImageSplit;
@@ -37,10 +38,11 @@ public final class DatasetImages implements ImageSource, AutoCloseable {
     private final long listHash;
 
     /**
-     * @param limit use only the first {@code limit} samples of the split (0 = all), for quick runs
+     * @param limit use only the first {@code limit} samples of the split (0 = all), for quick runs; more than the
+     *              split holds is refused, not silently shortened
      */
     public DatasetImages(ImageDataset dataset, String split, LoaderOptions options, int limit) {
-        this(new ImageSplit(refuseSegmentationData(dataset), split, options), firstPositions(dataset.samples(split).size(), limit), null, false);
+        this(new ImageSplit(refuseSegmentationData(dataset), split, options), firstPositions(dataset.name() + "/" + split, dataset.samples(split).size(), limit), null, false);
     }
 
     private DatasetImages(ImageSplit split, int[] positions, LoadReport report, boolean screened) {
@@ -59,18 +61,24 @@ public final class DatasetImages implements ImageSource, AutoCloseable {
     /** Classification needs a class per image: segmentation datasets get an error that names what does use them. */
     static ImageDataset refuseSegmentationData(ImageDataset dataset) {
         if (dataset.task() == Task.SEMANTIC_SEGMENTATION) {
-            throw new IllegalArgumentException(dataset.name() + " labels pixels, not images: classification heads cannot train on it;"
+            throw new UserInputException(dataset.name() + " labels pixels, not images: classification heads cannot train on it;"
                     + " train a segmentation head: diffrep train --dataset " + dataset.name() + " --head upernet|seg-linear ...");
         }
         if (dataset.task() == Task.INSTANCE_SEGMENTATION) {
-            throw new IllegalArgumentException(dataset.name() + " annotates object instances, not images: classification heads cannot train on it"
+            throw new UserInputException(dataset.name() + " annotates object instances, not images: classification heads cannot train on it"
                     + " and no diffrep command trains on it yet; for semantic segmentation: diffrep train --dataset ade20k --head upernet|seg-linear ...");
         }
         return dataset;
     }
 
-    private static int[] firstPositions(int splitSize, int limit) {
-        int n = limit > 0 && limit < splitSize ? limit : splitSize;
+    /** The first {@code limit} positions (0 = all); a negative limit or more than the split holds is refused, not reinterpreted. */
+    private static int[] firstPositions(String split, int splitSize, int limit) {
+        if (limit < 0) throw new UserInputException("a limit of " + limit + " images: use 0 for all of " + split);
+        if (limit > splitSize) {
+            throw new UserInputException("asked for the first " + limit + " images of " + split + ", which has only " + splitSize
+                    + ": lower the limit (0 = all)");
+        }
+        int n = limit > 0 ? limit : splitSize;
         int[] p = new int[n];
         for (int i = 0; i < n; i++) p[i] = i;
         return p;

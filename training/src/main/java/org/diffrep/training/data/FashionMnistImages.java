@@ -1,5 +1,6 @@
 package org.diffrep.training.data;
 
+import org.diffrep.common.UserInputException;
 import org.diffrep.datasets.ImageDataset;
 import org.diffrep.datasets.InMemoryImages;
 import org.diffrep.datasets.Sample;
@@ -39,7 +40,7 @@ public final class FashionMnistImages implements ImageSource {
     public static FashionMnistImages of(ImageDataset dataset, String split, boolean flip) {
         InMemoryImages px = dataset.inMemoryImages(split);
         if (px == null || px.channels() != 1 || px.height() > SIDE || px.width() > SIDE) {
-            throw new IllegalArgumentException(dataset.name() + " is not a grayscale dataset of at most " + SIDE + " px");
+            throw new UserInputException(dataset.name() + " is not a grayscale dataset of at most " + SIDE + " px");
         }
         List<Sample> samples = dataset.samples(split);
         return new FashionMnistImages(dataset.name(), split, px, samples, dataset.numClasses(), flip, null);

@@ -1,5 +1,8 @@
 package org.diffrep.training.data;
 
+import org.diffrep.common.UserInputException;
+import org.diffrep.common.cli.Checks;
+import org.diffrep.common.util.FileHashes;
 import org.diffrep.datasets.DatasetRegistry;
 import org.diffrep.datasets.ImageDataset;
 import org.diffrep.datasets.LoaderOptions;
@@ -65,27 +68,29 @@ public final class Inputs {
         AdmConfig c = AdmConfigs.resolve(b.config != null ? b.config : defaultConfig(dataset));
         this.config = b.imageSize == null ? c : c.withImageSize(b.imageSize);
         if (config.inChannels() != 1 && config.inChannels() != 3) {
-            throw new IllegalArgumentException(config.name() + " takes " + config.inChannels() + " input channels; images load as 1"
+            throw new UserInputException(config.name() + " takes " + config.inChannels() + " input channels; images load as 1"
                     + " (grayscale) or 3 (RGB) channels only");
         }
         if (dataset.equals(SYNTHETIC)) {
             this.root = null;
         } else if (b.root != null) {
-            this.root = existing(b.root, "--root", "dataset root");
+            Checks.existingFolder("--root", b.root);
+            this.root = b.root.toAbsolutePath().normalize();
         } else if (dataset.equals(DEFAULT_DATASET)) {
             this.root = shipped(ShippedFiles.DATA, "--root");
         } else {
-            throw new IllegalArgumentException("--root is required for dataset " + dataset + " (its folder in the official layout)");
+            throw new UserInputException("--root is required for dataset " + dataset + " (its folder in the official layout)");
         }
         if (b.checkpoint != null) {
-            this.checkpoint = existing(b.checkpoint, "--checkpoint", "U-Net weights");
+            Checks.existingFile("--checkpoint", b.checkpoint);
+            this.checkpoint = b.checkpoint.toAbsolutePath().normalize();
         } else if (config.name().equals(SHIPPED_CONFIG)) {
             this.checkpoint = shipped(ShippedFiles.MODEL, "--checkpoint");
         } else if (config.name().equals(PAPER_CONFIG)) {
-            throw new IllegalArgumentException("--checkpoint is required for " + PAPER_CONFIG + ": download 256x256_diffusion_uncond.pt from "
+            throw new UserInputException("--checkpoint is required for " + PAPER_CONFIG + ": download 256x256_diffusion_uncond.pt from "
                     + PAPER_WEIGHTS_URL + " (linked from github.com/openai/guided-diffusion) and pass its path");
         } else {
-            throw new IllegalArgumentException("--checkpoint is required for config " + config.name());
+            throw new UserInputException("--checkpoint is required for config " + config.name());
         }
         this.trainSplit = b.trainSplit;
         this.evalSplit = b.evalSplit;
@@ -94,7 +99,9 @@ public final class Inputs {
         this.threads = b.threads;
         this.maxUnreadable = b.maxUnreadable;
         this.trainTransform = b.trainTransform;
-        if (limitTrain < 0 || limitEval < 0) throw new IllegalArgumentException("--limit-train and --limit-eval must be >= 0 (0 = all)");
+        Checks.atLeast("--limit-train", limitTrain, 0);
+        Checks.atLeast("--limit-eval", limitEval, 0);
+        Checks.atLeast("--threads", threads, 1);
     }
 
     /** The config a dataset gets when none is named: the shipped model for the data it can read without a download. */
@@ -173,7 +180,7 @@ public final class Inputs {
 
     /** SHA-256 of the weights file, hashed once: names the weights in cache keys and run files without reading tensors. */
     public String checkpointSha256() {
-        if (sha == null) sha = LazyBackbone.sha256(checkpoint);
+        if (sha == null) sha = FileHashes.sha256(checkpoint);
         return sha;
     }
 
@@ -209,7 +216,8 @@ public final class Inputs {
         if (dataset.equals(DEFAULT_DATASET) && config.inChannels() == 1 && config.imageSize() == FashionMnistImages.SIDE) {
             // the pixels as the shipped model was trained on them: 28x28 padded to 32, no resampling
             FashionMnistImages all = FashionMnistImages.of(ds, split, transform != TrainTransform.NONE);
-            return limit <= 0 || limit >= all.size() ? all : all.subset(firstN(limit));
+            if (limit > all.size()) throw tooFew(limit, split, all.size());
+            return limit <= 0 || limit == all.size() ? all : all.subset(firstN(limit));
         }
         if (config.inChannels() == 1 && !dataset.equals(DEFAULT_DATASET)) {
             log.info("{} takes grayscale images: {} is read as luma", config.name(), dataset);
@@ -220,16 +228,16 @@ public final class Inputs {
         return new DatasetImages(ds, split, options, limit);
     }
 
+    /** More images asked for than the split holds: refused, not silently shortened. */
+    private UserInputException tooFew(int limit, String split, int size) {
+        return new UserInputException("asked for the first " + limit + " images of " + dataset + "/" + split + ", which has only " + size
+                + ": lower --limit-train / --limit-eval (0 = all)");
+    }
+
     private static int[] firstN(int n) {
         int[] first = new int[n];
         for (int i = 0; i < n; i++) first[i] = i;
         return first;
-    }
-
-    private static Path existing(Path p, String option, String what) {
-        Path abs = p.toAbsolutePath().normalize();
-        if (!Files.exists(abs)) throw new IllegalArgumentException(option + " " + p + ": no such file or folder (" + what + ")");
-        return abs;
     }
 
     /** A file shipped with the repository (the embedded default), or a clear error naming the option to pass instead. */
@@ -237,7 +245,7 @@ public final class Inputs {
         try {
             return ShippedFiles.find(relative).toAbsolutePath().normalize();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("the embedded default needs " + relative + ", which is not in this checkout; pass " + option
+            throw new UserInputException("the embedded default needs " + relative + ", which is not in this checkout; pass " + option
                     + " explicitly", e);
         }
     }

@@ -1,5 +1,7 @@
 package org.diffrep.training.data;
 
+import org.diffrep.common.UserInputException;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -23,7 +25,7 @@ public final class ShippedFiles {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             if (Files.exists(dir.resolve(relative))) return dir.resolve(relative);
         }
-        throw new IllegalArgumentException("cannot find " + relative + " (shipped in the diffrep repository): run from inside"
+        throw new UserInputException("cannot find " + relative + " (shipped in the diffrep repository): run from inside"
                 + " the clone, set DIFFREP_HOME to it, or pass the path explicitly");
     }
 }

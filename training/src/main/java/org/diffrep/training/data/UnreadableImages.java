@@ -3,8 +3,8 @@ package org.diffrep.training.data;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.datasets.LoadReport;
-import org.diffrep.training.train.AtomicFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,23 +1,23 @@
 package org.diffrep.training.demo;
 
-import org.diffrep.training.train.AtomicFiles;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.common.cli.Cli;
+import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.datasets.ImageDataset;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.training.cache.CachedSplit;
 import org.diffrep.training.cache.FeatureCache;
 import org.diffrep.training.cache.FeatureExtractor;
-import org.diffrep.training.graph.ClassifierGraph;
-import org.diffrep.training.heads.HeadConfig;
-import org.diffrep.training.heads.HeadKind;
 import org.diffrep.training.data.FashionMnistImages;
 import org.diffrep.training.data.Inputs;
 import org.diffrep.training.data.ShippedFiles;
+import org.diffrep.training.graph.ClassifierGraph;
+import org.diffrep.training.heads.HeadConfig;
+import org.diffrep.training.heads.HeadKind;
 import org.diffrep.training.probe.FeatureMatrix;
 import org.diffrep.training.probe.LogisticRegression;
 import org.diffrep.training.train.EpochMetrics;
@@ -25,7 +25,6 @@ import org.diffrep.training.train.OptimizerKind;
 import org.diffrep.training.train.TrainConfig;
 import org.diffrep.training.train.Trainer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,11 +39,11 @@ import java.util.Locale;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -402,6 +401,6 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new DemoCommand()).execute(args));
+        Cli.main(new DemoCommand(), args);
     }
 }

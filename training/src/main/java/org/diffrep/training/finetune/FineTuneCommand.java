@@ -1,15 +1,17 @@
 package org.diffrep.training.finetune;
 
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.common.cli.Cli;
 import org.diffrep.model.checkpoint.Checkpoints;
 import org.diffrep.model.checkpoint.StateDict;
 import org.diffrep.model.unet.AdmConfig;
+import org.diffrep.training.cli.HeadOptions;
+import org.diffrep.training.cli.InputOptions;
+import org.diffrep.training.cli.ScheduleOptions;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Inputs;
 import org.diffrep.training.data.UnreadableImages;
-import org.diffrep.training.cli.InputOptions;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
 import org.diffrep.training.train.EpochMetrics;
@@ -18,12 +20,10 @@ import org.diffrep.training.train.TrainConfig;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import org.diffrep.training.cli.HeadOptions;
-import org.diffrep.training.cli.ScheduleOptions;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -147,6 +147,6 @@ public final class FineTuneCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new FineTuneCommand()).execute(args));
+        Cli.main(new FineTuneCommand(), args);
     }
 }

@@ -1,5 +1,6 @@
 package org.diffrep.training.finetune;
 
+import org.diffrep.common.UserInputException;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmUNet;
 import org.diffrep.model.unet.UNetLayout;
@@ -63,12 +64,12 @@ public final class FineTuneGraph {
      * @param headSeed     head initialisation seed
      */
     public static FineTuneGraph build(HeadConfig head, AdmConfig config, Function<String, INDArray> weights, int frozenBlocks, long headSeed) {
-        if (head.kind() == HeadKind.DIFFEED) throw new IllegalArgumentException("fine-tuning supports every head but diffeed");
-        if (head.standardize()) throw new IllegalArgumentException("--standardize needs cached features; fine-tuning runs the U-Net in its graph");
+        if (head.kind() == HeadKind.DIFFEED) throw new UserInputException("fine-tuning supports every head but diffeed");
+        if (head.standardize()) throw new UserInputException("--standardize needs cached features; fine-tuning runs the U-Net in its graph");
         UNetLayout layout = config.layout();
         int deepest = head.blocks().get(head.blocks().size() - 1);
         if (frozenBlocks < 0 || frozenBlocks >= deepest) {
-            throw new IllegalArgumentException("--freeze-blocks must be in 0.." + (deepest - 1) + " (the head reads block " + deepest + ")");
+            throw new UserInputException("--freeze-blocks must be in 0.." + (deepest - 1) + " (the head reads block " + deepest + ")");
         }
         SameDiff sd = SameDiff.create();
         // the default thread-safe holders keep a second copy of every array (2x RSS for the 553M backbone)

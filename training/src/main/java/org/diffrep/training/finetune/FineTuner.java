@@ -7,9 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.diffrep.common.UserInputException;
+import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.training.data.Seeds;
 import org.diffrep.training.graph.ClassifierGraph;
-import org.diffrep.training.train.AtomicFiles;
 import org.diffrep.training.train.Checkpoint;
 import org.diffrep.training.train.EpochMetrics;
 import org.diffrep.training.train.Feeder;
@@ -61,9 +62,9 @@ public final class FineTuner {
 
     public FineTuner(FineTuneGraph graph, Feeder train, Feeder eval, TrainConfig config, double backboneLr, Path out, ObjectNode run) {
         if (train.numClasses() != graph.head().numClasses()) {
-            throw new IllegalArgumentException("dataset has " + train.numClasses() + " classes, head " + graph.head().numClasses());
+            throw new UserInputException("dataset has " + train.numClasses() + " classes, head " + graph.head().numClasses());
         }
-        if (!(backboneLr >= 0)) throw new IllegalArgumentException("backbone lr must be >= 0");
+        if (!(backboneLr >= 0)) throw new UserInputException("backbone lr must be >= 0");
         this.graph = graph;
         this.train = train;
         this.eval = eval;
@@ -91,7 +92,7 @@ public final class FineTuner {
      * heads have no batch statistics, so this equals training with the large batch).
      */
     public FineTuner optAccumulate(int micro) {
-        if (micro < 1) throw new IllegalArgumentException("accumulation must be >= 1");
+        if (micro < 1) throw new UserInputException("accumulation must be >= 1");
         this.accumulate = micro;
         this.run.put("accumulate", micro);
         return this;
@@ -113,7 +114,7 @@ public final class FineTuner {
             start = restore(Checkpoint.read(ckpt), headOpt, backboneOpt, history);
             log.info("resuming {} after epoch {}", out, start);
         } else if (Files.isRegularFile(ckpt)) {
-            throw new IllegalStateException(out + " already holds a checkpoint: pass --resume to continue it or choose another --out");
+            throw new UserInputException(out + " already holds a checkpoint: pass --resume to continue it or choose another --out");
         }
         AtomicFiles.writeString(out.resolve(Trainer.RUN), JSON.writeValueAsString(run));
         long begin = System.nanoTime();

@@ -1,10 +1,10 @@
 package org.diffrep.training.heads;
 
-import org.diffrep.model.features.Pooling;
-
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import org.diffrep.common.UserInputException;
+import org.diffrep.model.features.Pooling;
 
 import java.util.Arrays;
 import java.util.List;
@@ -46,9 +46,9 @@ public final class HeadConfig {
                        @JsonProperty("dim") int dim, @JsonProperty("numHeads") int numHeads, @JsonProperty("mlpRatio") double mlpRatio,
                        @JsonProperty("depth") int depth, @JsonProperty("poolCap") int poolCap, @JsonProperty("feedback") String feedback,
                        @JsonProperty("numClasses") int numClasses, @JsonProperty("standardize") boolean standardize) {
-        if (kind == null) throw new IllegalArgumentException("head kind missing");
-        if (timesteps == null || timesteps.isEmpty()) throw new IllegalArgumentException("need at least one timestep");
-        if (blocks == null || blocks.isEmpty()) throw new IllegalArgumentException("need at least one block");
+        if (kind == null) throw new UserInputException("head kind missing");
+        if (timesteps == null || timesteps.isEmpty()) throw new UserInputException("need at least one timestep");
+        if (blocks == null || blocks.isEmpty()) throw new UserInputException("need at least one block");
         this.kind = kind;
         this.timesteps = List.copyOf(timesteps);
         this.blocks = List.copyOf(new TreeSet<>(blocks));
@@ -64,21 +64,22 @@ public final class HeadConfig {
         this.poolCap = poolCap;
         this.numClasses = numClasses;
         this.standardize = standardize;
-        if (numClasses < 2) throw new IllegalArgumentException("need at least 2 classes, got " + numClasses);
+        if (numClasses < 2) throw new UserInputException("a classifier needs at least 2 classes, the data has " + numClasses);
         if (kind.isAttention()) {
             if (dim < 1 || numHeads < 1 || dim % numHeads != 0) {
-                throw new IllegalArgumentException("attention dim " + dim + " must split into " + numHeads + " heads");
+                throw new UserInputException("attention dim " + dim + " must split into " + numHeads + " heads");
             }
-            if (depth < 1 || mlpRatio <= 0 || poolCap < 1) throw new IllegalArgumentException("bad transformer settings");
+            if (depth < 1 || mlpRatio <= 0 || poolCap < 1) throw new UserInputException("attention heads need --depth >= 1, --mlp-ratio > 0 and --pool-cap >= 1; got "
+                    + depth + ", " + mlpRatio + ", " + poolCap);
         }
         if (kind == HeadKind.CNN) {
-            if (this.cnnChannels.size() != 2) throw new IllegalArgumentException("the CNN head takes two conv widths, got " + cnnChannels);
-            if (this.blocks.size() != 1) throw new IllegalArgumentException("the CNN head reads one block, got " + blocks);
+            if (this.cnnChannels.size() != 2) throw new UserInputException("the CNN head takes two conv widths, got " + cnnChannels);
+            if (this.blocks.size() != 1) throw new UserInputException("the CNN head reads one block, got " + blocks);
         }
         if (standardize && kind == HeadKind.DIFFEED) {
-            throw new IllegalArgumentException(kind + " reads the U-Net's second pass: its inputs cannot be standardised");
+            throw new UserInputException(kind + " reads the U-Net's second pass: its inputs cannot be standardised");
         }
-        if (kind == HeadKind.MLP && this.hidden.isEmpty()) throw new IllegalArgumentException("the MLP head needs hidden widths");
+        if (kind == HeadKind.MLP && this.hidden.isEmpty()) throw new UserInputException("the MLP head needs hidden widths");
     }
 
     /**

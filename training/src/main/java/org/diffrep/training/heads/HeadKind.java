@@ -1,5 +1,6 @@
 package org.diffrep.training.heads;
 
+import org.diffrep.common.UserInputException;
 import org.diffrep.model.features.Pooling;
 
 import java.util.Locale;
@@ -13,9 +14,9 @@ public enum HeadKind {
             return valueOf(s.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             if (org.diffrep.training.seg.SegHeadKind.isSegmentation(s)) {
-                throw new IllegalArgumentException(s.trim() + " is a segmentation head: only train, eval and head-info take it");
+                throw new UserInputException(s.trim() + " is a segmentation head: only train, eval and head-info take it");
             }
-            throw new IllegalArgumentException("unknown head '" + s + "': use linear, mlp, cnn, attention, difformer or diffeed");
+            throw new UserInputException("unknown head '" + s + "': use linear, mlp, cnn, attention, difformer or diffeed");
         }
     }
 

@@ -1,10 +1,11 @@
 package org.diffrep.training.knn;
 
-import org.diffrep.training.train.AtomicFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.common.cli.Cli;
+import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
 import org.diffrep.model.unet.FeatureDefaults;
@@ -13,10 +14,10 @@ import org.diffrep.training.cache.FeatureExtractor;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Inputs;
 import org.diffrep.training.data.Workspace;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -171,6 +172,6 @@ public final class KnnCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new KnnCommand()).execute(args));
+        Cli.main(new KnnCommand(), args);
     }
 }

@@ -1,5 +1,6 @@
 package org.diffrep.training.knn;
 
+import org.diffrep.common.UserInputException;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -53,9 +54,9 @@ public final class WeightedKnn {
     private int queryBlock = 1024;
 
     public WeightedKnn(int[] ks, double temperature, int numClasses) {
-        if (ks.length == 0) throw new IllegalArgumentException("no k given");
-        for (int k : ks) if (k < 1) throw new IllegalArgumentException("k must be >= 1, got " + k);
-        if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be positive");
+        if (ks.length == 0) throw new UserInputException("no k given");
+        for (int k : ks) if (k < 1) throw new UserInputException("k must be >= 1, got " + k);
+        if (!(temperature > 0)) throw new UserInputException("temperature must be positive");
         this.ks = ks.clone();
         this.temperature = temperature;
         this.numClasses = numClasses;

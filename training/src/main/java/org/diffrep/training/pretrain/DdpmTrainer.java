@@ -1,10 +1,9 @@
 package org.diffrep.training.pretrain;
 
-import org.diffrep.training.train.Trainer;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.common.UserInputException;
 import org.diffrep.model.diffusion.DiffusionSchedule;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmUNet;
@@ -14,6 +13,7 @@ import org.diffrep.training.train.Checkpoint;
 import org.diffrep.training.train.Optimizer;
 import org.diffrep.training.train.OptimizerKind;
 import org.diffrep.training.train.TrainConfig;
+import org.diffrep.training.train.Trainer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
@@ -56,7 +56,7 @@ public final class DdpmTrainer {
     public record Options(int batch, double lr, int warmup, double clip, double emaDecay, long seed) {
         public Options {
             if (batch < 1 || !(lr > 0) || warmup < 0 || emaDecay < 0 || emaDecay >= 1) {
-                throw new IllegalArgumentException("bad pretraining options: " + this);
+                throw new UserInputException("bad pretraining options: " + this);
             }
         }
     }
@@ -78,7 +78,7 @@ public final class DdpmTrainer {
 
     private DdpmTrainer(AdmConfig config, Options options, ImageSource data, java.util.function.Function<String, INDArray> weights,
                         boolean random) {
-        if (data.size() < 1) throw new IllegalArgumentException("no training images");
+        if (data.size() < 1) throw new UserInputException("no training images");
         this.config = config;
         this.options = options;
         this.data = data;
@@ -101,7 +101,7 @@ public final class DdpmTrainer {
     /** A freshly initialised model (guided-diffusion's init, zeroed output convolutions). */
     public static DdpmTrainer create(AdmConfig config, ImageSource data, Options options) {
         if (config.outChannels() != config.inChannels()) {
-            throw new IllegalArgumentException("ε-prediction needs out_channels == in_channels (no learned sigma); "
+            throw new UserInputException("ε-prediction needs out_channels == in_channels (no learned sigma); "
                     + config.name() + " has " + config.outChannels() + " and " + config.inChannels());
         }
         return new DdpmTrainer(config, options, data, null, true);

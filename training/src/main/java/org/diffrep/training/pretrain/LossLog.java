@@ -1,6 +1,6 @@
 package org.diffrep.training.pretrain;
 
-import org.diffrep.training.train.AtomicFiles;
+import org.diffrep.common.util.AtomicFiles;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;

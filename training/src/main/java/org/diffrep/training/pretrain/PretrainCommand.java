@@ -1,20 +1,21 @@
 package org.diffrep.training.pretrain;
 
-import org.diffrep.training.data.FashionMnistImages;
-import org.diffrep.training.data.ShippedFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.diffrep.common.cli.Cli;
 import org.diffrep.datasets.DatasetRegistry;
 import org.diffrep.model.checkpoint.NpzWriter;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
-import picocli.CommandLine;
+import org.diffrep.training.data.FashionMnistImages;
+import org.diffrep.training.data.ShippedFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -187,6 +188,6 @@ public final class PretrainCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new PretrainCommand()).execute(args));
+        Cli.main(new PretrainCommand(), args);
     }
 }

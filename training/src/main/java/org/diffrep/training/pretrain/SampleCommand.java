@@ -1,15 +1,15 @@
 package org.diffrep.training.pretrain;
 
-import org.diffrep.training.data.ShippedFiles;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.diffrep.common.cli.Cli;
 import org.diffrep.model.checkpoint.Checkpoints;
 import org.diffrep.model.diffusion.DiffusionSchedule;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.model.unet.AdmUNet;
-import picocli.CommandLine;
+import org.diffrep.training.data.ShippedFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -62,6 +62,6 @@ public final class SampleCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new SampleCommand()).execute(args));
+        Cli.main(new SampleCommand(), args);
     }
 }

@@ -1,5 +1,6 @@
 package org.diffrep.training.pretrain;
 
+import org.diffrep.common.UserInputException;
 import org.diffrep.model.diffusion.DiffusionSchedule;
 import org.diffrep.model.unet.AdmUNet;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -76,7 +77,7 @@ public final class Sampler {
 
     /** guided-diffusion's "ddimN" spacing: N evenly strided steps starting at 0. */
     static int[] ddimSequence(int total, int steps) {
-        if (steps < 1 || steps > total) throw new IllegalArgumentException("DDIM steps must be in 1.." + total + ", got " + steps);
+        if (steps < 1 || steps > total) throw new UserInputException("DDIM steps must be in 1.." + total + ", got " + steps);
         int stride = total / steps;
         int[] seq = new int[steps];
         for (int i = 0; i < steps; i++) seq[i] = i * stride;

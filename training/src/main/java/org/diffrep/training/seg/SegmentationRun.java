@@ -2,6 +2,8 @@ package org.diffrep.training.seg;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.common.util.AtomicFiles;
+import org.diffrep.common.util.FileHashes;
 import org.diffrep.datasets.DatasetRegistry;
 import org.diffrep.datasets.ImageDataset;
 import org.diffrep.datasets.SegmentationLoader;
@@ -9,8 +11,6 @@ import org.diffrep.model.checkpoint.Checkpoints;
 import org.diffrep.model.checkpoint.StateDict;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
-import org.diffrep.training.cache.LazyBackbone;
-import org.diffrep.training.train.AtomicFiles;
 import org.diffrep.training.train.Checkpoint;
 import org.diffrep.training.train.Trainer;
 import org.nd4j.linalg.factory.Nd4j;
@@ -70,7 +70,7 @@ public final class SegmentationRun {
         SegData train = new DatasetSegData(ds, setup.trainSplit() != null ? setup.trainSplit() : ds.trainSplit(), loader, setup.limitTrain(), setup.threads());
         SegData eval = new DatasetSegData(ds, setup.evalSplit() != null ? setup.evalSplit() : ds.evalSplit(), loader, setup.limitEval(), setup.threads());
         requireChannels(config, train);
-        String sha = LazyBackbone.sha256(Path.of(setup.checkpoint()));
+        String sha = FileHashes.sha256(Path.of(setup.checkpoint()));
         StateDict weights = Checkpoints.read(Path.of(setup.checkpoint()));
         SegGraph graph = SegGraph.onBackbone(head, config, weights::get, setup.headSeed());
         ObjectNode run = describe(setup, config, sha);
@@ -106,7 +106,7 @@ public final class SegmentationRun {
                 saved.imageSize(), checkpoint != null ? checkpoint : saved.checkpoint(), saved.headSeed(), saved.scaleRange());
         SegHeadConfig head = SegTrainer.JSON.treeToValue(desc.get("seg_head"), SegHeadConfig.class);
         SegTrainConfig tc = SegTrainer.JSON.treeToValue(desc.get("seg_train"), SegTrainConfig.class);
-        String sha = LazyBackbone.sha256(Path.of(setup.checkpoint()));
+        String sha = FileHashes.sha256(Path.of(setup.checkpoint()));
         if (!sha.equals(desc.get("checkpoint_sha256").asText())) {
             throw new IllegalStateException("U-Net weights differ from the ones the head was trained on (" + setup.checkpoint() + ")");
         }

@@ -1,5 +1,7 @@
 package org.diffrep.training.train;
 
+import org.diffrep.common.UserInputException;
+import org.diffrep.common.util.AtomicFiles;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -8,11 +10,14 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.UTFDataFormatException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -54,26 +59,63 @@ public record Checkpoint(String json, Map<String, INDArray> arrays) {
         }
     }
 
+    /**
+     * Reads a checkpoint written by {@link #write}. A file that is not one, or is cut short or
+     * garbled, is a {@link UserInputException} naming it: the user gave the wrong file or the disk
+     * lost it, and the run's previous state cannot be trusted.
+     */
     public static Checkpoint read(Path file) throws IOException {
+        return parse(file, true);
+    }
+
+    /**
+     * Walks the whole file as {@link #read} does but keeps no data (no ND4J arrays): a resumed run
+     * checks its checkpoint this way before any heavy work.
+     */
+    public static void verify(Path file) throws IOException {
+        parse(file, false);
+    }
+
+    private static Checkpoint parse(Path file, boolean load) throws IOException {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 20))) {
             byte[] magic = in.readNBytes(MAGIC.length);
-            if (!java.util.Arrays.equals(magic, MAGIC)) throw new IOException(file + " is not a diffrep checkpoint");
-            String json = new String(in.readNBytes(in.readInt()), StandardCharsets.UTF_8);
+            if (!Arrays.equals(magic, MAGIC)) throw new UserInputException(file + " is not a diffrep checkpoint (no DRCKPT01 header)");
+            int jsonLength = in.readInt();
+            if (jsonLength < 0) throw corrupt(file, "negative header length " + jsonLength);
+            byte[] jsonBytes = in.readNBytes(jsonLength);
+            if (jsonBytes.length < jsonLength) throw new EOFException();
+            String json = new String(jsonBytes, StandardCharsets.UTF_8);
             int n = in.readInt();
+            if (n < 0) throw corrupt(file, "negative array count " + n);
             Map<String, INDArray> arrays = new LinkedHashMap<>();
             for (int i = 0; i < n; i++) {
                 String name = in.readUTF();
-                long[] shape = new long[in.readInt()];
+                int rank = in.readInt();
+                if (rank < 0 || rank > 8) throw corrupt(file, "array " + name + " has rank " + rank);
+                long[] shape = new long[rank];
                 long len = 1;
                 for (int k = 0; k < shape.length; k++) {
                     shape[k] = in.readLong();
-                    len *= shape[k];
+                    if (shape[k] < 0 || shape[k] > Integer.MAX_VALUE) throw corrupt(file, "array " + name + " has dimension " + shape[k]);
+                    len = Math.multiplyExact(len, shape[k]);
                 }
-                float[] data = new float[Math.toIntExact(len)];
-                for (int k = 0; k < data.length; k++) data[k] = in.readFloat();
-                arrays.put(name, Nd4j.createFromArray(data).reshape(shape));
+                if (len > Integer.MAX_VALUE) throw corrupt(file, "array " + name + " has " + len + " elements");
+                if (load) {
+                    float[] data = new float[(int) len];
+                    for (int k = 0; k < data.length; k++) data[k] = in.readFloat();
+                    arrays.put(name, Nd4j.createFromArray(data).reshape(shape));
+                } else {
+                    in.skipNBytes(len * Float.BYTES);
+                }
             }
-            return new Checkpoint(json, arrays);
+            if (in.read() != -1) throw corrupt(file, "it has bytes after its last array");
+            return load ? new Checkpoint(json, arrays) : null;
+        } catch (EOFException | UTFDataFormatException | ArithmeticException e) {
+            throw corrupt(file, "it is cut short or garbled (" + e.getClass().getSimpleName() + ")");
         }
+    }
+
+    private static UserInputException corrupt(Path file, String why) {
+        return new UserInputException("corrupt checkpoint " + file + ": " + why + "; restore it or start the run again without --resume");
     }
 }

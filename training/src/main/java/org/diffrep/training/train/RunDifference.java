@@ -1,6 +1,7 @@
 package org.diffrep.training.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.diffrep.common.UserInputException;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -22,8 +23,8 @@ public final class RunDifference {
     }
 
     /** The refusal of a --resume whose run differs from the checkpoint's. */
-    public static IllegalArgumentException refusal(Object out, List<String> differences) {
-        return new IllegalArgumentException("--resume: the checkpoint in " + out + " is from a different run (" + String.join("; ", differences)
+    public static UserInputException refusal(Object out, List<String> differences) {
+        return new UserInputException("--resume: the checkpoint in " + out + " is from a different run (" + String.join("; ", differences)
                 + "); resume with the run's settings or choose another --out");
     }
 

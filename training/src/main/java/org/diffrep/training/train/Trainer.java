@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.diffrep.common.UserInputException;
+import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.training.data.Seeds;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.Layers;
@@ -67,7 +69,7 @@ public final class Trainer {
      */
     public Trainer(ClassifierGraph graph, Feeder train, Feeder eval, TrainConfig config, Path out, ObjectNode run) {
         if (train.numClasses() != graph.head().numClasses()) {
-            throw new IllegalArgumentException("dataset has " + train.numClasses() + " classes, head " + graph.head().numClasses());
+            throw new UserInputException("dataset has " + train.numClasses() + " classes, head " + graph.head().numClasses());
         }
         this.graph = graph;
         this.train = train;
@@ -113,7 +115,7 @@ public final class Trainer {
             start = restore(Checkpoint.read(ckpt), opt, history);
             log.info("resuming {} after epoch {}", out, start);
         } else if (Files.isRegularFile(ckpt)) {
-            throw new IllegalStateException(out + " already holds a checkpoint: pass --resume to continue it or choose another --out");
+            throw new UserInputException(out + " already holds a checkpoint: pass --resume to continue it or choose another --out");
         } else if (graph.head().standardize()) {
             fitStandardization(graph, train, config.evalBatch());
         }

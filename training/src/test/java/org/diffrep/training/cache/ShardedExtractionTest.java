@@ -1,6 +1,7 @@
 package org.diffrep.training.cache;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import org.diffrep.common.util.FileHashes;
 import org.diffrep.model.features.NoiseSource;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
@@ -186,7 +187,7 @@ class ShardedExtractionTest {
     @Test
     void aSpecOpenedInAnotherPlaceWritesTheSameBytesAsTheLocalPath() throws IOException {
         Path checkpoint = org.diffrep.training.TestFixtures.admTinyCheckpoint();
-        String sha = LazyBackbone.sha256(checkpoint);
+        String sha = FileHashes.sha256(checkpoint);
         ExtractionSpec spec = new ExtractionSpec(new ExtractionSpec.Data("synthetic", null, "adm-tiny", null, checkpoint.toString(), sha,
                 true, null, 10, "FLIP"), List.of(150), List.of(12, 24), Map.of(12, "avg:2", 24, "none"), 7, 1, 4, 2,
                 dir.resolve("remote").toUri().toString());

@@ -2,6 +2,7 @@ package org.diffrep.training.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.diffrep.common.cli.Cli;
 import org.diffrep.training.TestFixtures;
 import org.diffrep.training.train.Trainer;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,7 @@ class CommandsTest {
 
     static String run(Object command, String... args) {
         StringWriter sw = new StringWriter();
-        CommandLine cl = new CommandLine(command);
+        CommandLine cl = Cli.commandLine(command);
         cl.setOut(new PrintWriter(sw));
         StringWriter err = new StringWriter();
         cl.setErr(new PrintWriter(err));

@@ -2,6 +2,7 @@ package org.diffrep.training.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.diffrep.common.cli.Cli;
 import org.diffrep.model.checkpoint.NpzWriter;
 import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.model.unet.AdmUNet;
@@ -10,11 +11,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine;
 
-import javax.imageio.ImageIO;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.imageio.ImageIO;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,7 +34,7 @@ class DemoCommandTest {
         NpzWriter.write(model, weights);
         Path out = dir.resolve("demo");
 
-        int code = new CommandLine(new DemoCommand()).execute("--model", model.toString(), "--out", out.toString(),
+        int code = Cli.commandLine(new DemoCommand()).execute("--model", model.toString(), "--out", out.toString(),
                 "--train-size", "200", "--test-size", "100", "--t", "10,200", "--blocks", "3,7", "--head-train-size", "300", "--attention-draws", "2",
                 "--attention-epochs", "1", "--no-progress");
 

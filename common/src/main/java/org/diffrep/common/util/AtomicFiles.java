@@ -1,6 +1,7 @@
-package org.diffrep.training.train;
+package org.diffrep.common.util;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ public final class AtomicFiles {
     public static void writeString(Path target, String text) throws IOException {
         Path tmp = tempFor(target);
         try {
-            Files.writeString(tmp, text, java.nio.charset.StandardCharsets.UTF_8);
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
             publish(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);

@@ -1,0 +1,126 @@
+package org.diffrep.e2e;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Each kind of bad input, through {@code bin/diffrep}'s command line: one line {@code error: …}
+ * naming the value and what is allowed, exit code 2, no stack trace, and no heavy work first.
+ */
+class UserErrorsTest {
+
+    @TempDir
+    Path dir;
+
+    static final String CHECKPOINT = CommandLineTest.FIXTURE.resolve("model.npz").toString();
+
+    /** A tiny synthetic train run on the adm-tiny fixture, plus {@code extra} options. */
+    static String[] train(Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("train", "--dataset", "synthetic", "--config", "adm-tiny", "--checkpoint", CHECKPOINT,
+                "--epochs", "1", "--batch", "4", "--no-progress", "--out", out.toString()));
+        args.addAll(List.of(extra));
+        return args.toArray(new String[0]);
+    }
+
+    static CommandLineTest.Run oneLineError(String... args) {
+        long start = System.nanoTime();
+        CommandLineTest.Run r = CommandLineTest.run(args);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertThat(r.exit()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).startsWith("error: ").doesNotContain("\tat ").hasLineCount(1);
+        assertThat(seconds).as("fails before any heavy work").isLessThan(5);
+        return r;
+    }
+
+    @Test
+    void aMissingCheckpointIsNamedWithItsOption() {
+        Path missing = dir.resolve("no-such-model.npz");
+        CommandLineTest.Run r = oneLineError("train", "--dataset", "synthetic", "--config", "adm-tiny", "--checkpoint", missing.toString(),
+                "--out", dir.resolve("run").toString());
+        assertThat(r.err()).contains("--checkpoint " + missing + " does not exist");
+    }
+
+    @Test
+    void aMissingDatasetRootIsNamedWithItsOption() {
+        Path missing = dir.resolve("no-such-root");
+        CommandLineTest.Run r = oneLineError("train", "--dataset", "cub", "--root", missing.toString(), "--checkpoint", CHECKPOINT,
+                "--config", "adm-tiny", "--out", dir.resolve("run").toString());
+        assertThat(r.err()).contains("--root " + missing + " does not exist");
+    }
+
+    @Test
+    void unknownConfigHeadAndDatasetListWhatIsKnown() {
+        assertThat(oneLineError("model-info", "--config", "adm-huge").err()).contains("unknown config 'adm-huge'").contains("adm-tiny");
+        assertThat(oneLineError(train(dir.resolve("a"), "--head", "resnet")).err()).contains("unknown head 'resnet'").contains("attention");
+        assertThat(oneLineError("train", "--dataset", "mnist", "--root", dir.toString(), "--checkpoint", CHECKPOINT, "--config", "adm-tiny")
+                .err()).contains("unknown dataset \"mnist\"").contains("fashion-mnist");
+    }
+
+    @Test
+    void aTimestepOutside0To999IsRefused() {
+        assertThat(oneLineError(train(dir.resolve("a"), "--t", "1000")).err()).contains("--t 1000 is outside 0..999");
+        assertThat(oneLineError(train(dir.resolve("b"), "--t", "-1")).err()).contains("--t -1 is outside 0..999");
+    }
+
+    @Test
+    void aBlockOutsideTheModelIsRefused() {
+        assertThat(oneLineError(train(dir.resolve("a"), "--blocks", "38")).err()).contains("--blocks 38 is outside 1..37");
+        assertThat(oneLineError(train(dir.resolve("b"), "--blocks", "0")).err()).contains("--blocks 0 is outside 1..37");
+    }
+
+    @Test
+    void aSegmentationDatasetIsRefusedByClassificationCommands() throws Exception {
+        Path ade = dir.resolve("ADEChallengeData2016");
+        Files.createDirectories(ade.resolve("images/training"));
+        Files.createDirectories(ade.resolve("annotations/training"));
+        CommandLineTest.Run r = oneLineError("train", "--dataset", "ade20k", "--root", dir.toString(), "--checkpoint", CHECKPOINT,
+                "--config", "adm-tiny", "--out", dir.resolve("run").toString());
+        assertThat(r.err()).contains("ade20k labels pixels, not images").contains("--head upernet|seg-linear");
+    }
+
+    @Test
+    void malformedYamlNamesTheFileAndLine() throws Exception {
+        Path space = Files.writeString(dir.resolve("space.yaml"), "t: [10, 50\nblocks: {\n");
+        CommandLineTest.Run r = oneLineError("sweep", "--space", space.toString(), "--out", dir.resolve("sweep").toString());
+        assertThat(r.err()).contains(space.toString()).contains("not valid YAML: while parsing a flow sequence: expected ',' or ']'").contains("(line 2");
+    }
+
+    @Test
+    void aCorruptCheckpointIsNamedAndTheRunIsNotStarted() throws Exception {
+        Path run = dir.resolve("run");
+        Files.createDirectories(run);
+        Files.writeString(run.resolve("checkpoint.bin"), "DRCKPT01 cut short");
+        CommandLineTest.Run r = oneLineError(train(run, "--resume"));
+        assertThat(r.err()).contains("corrupt checkpoint " + run.resolve("checkpoint.bin"));
+    }
+
+    @Test
+    void oddNumbersAreRefusedNotReinterpreted() {
+        assertThat(oneLineError(train(dir.resolve("a"), "--limit-train", "-5")).err()).contains("--limit-train -5 must be at least 0");
+        assertThat(oneLineError(train(dir.resolve("b"), "--threads", "0")).err()).contains("--threads 0 must be at least 1");
+        assertThat(oneLineError(train(dir.resolve("c"), "--lr-gamma", "0")).err()).contains("--lr-gamma 0.0 must be a number greater than 0");
+        assertThat(oneLineError(train(dir.resolve("d"), "--draws", "0")).err()).contains("--draws 0 must be at least 1");
+        assertThat(oneLineError(train(dir.resolve("e"), "--extract-batch", "0")).err()).contains("--extract-batch 0 must be at least 1");
+    }
+
+    @Test
+    void anOutputThatIsAFileOrAnEarlierRunIsRefusedBeforeAnyWork() throws Exception {
+        Path file = Files.writeString(dir.resolve("taken"), "x");
+        assertThat(oneLineError(train(file)).err()).contains("--out " + file + " is a file, not a folder");
+        Path earlier = Files.createDirectories(dir.resolve("earlier"));
+        Files.writeString(earlier.resolve("checkpoint.bin"), "x");
+        assertThat(oneLineError(train(earlier)).err()).contains("already holds a run").contains("--resume");
+    }
+
+    @Test
+    void aBadOptionValueIsOneLine() {
+        assertThat(oneLineError(train(dir.resolve("a"), "--epochs", "many")).err()).contains("'--epochs'").contains("diffrep train --help");
+    }
+}
