@@ -35,7 +35,8 @@ class UserErrorsTest {
         double seconds = (System.nanoTime() - start) / 1e9;
         assertThat(r.exit()).as(r.err()).isEqualTo(2);
         assertThat(r.err()).startsWith("error: ").doesNotContain("\tat ").hasLineCount(1);
-        assertThat(seconds).as("fails before any heavy work").isLessThan(5);
+        // loose: the machine may be busy; what matters is that no extraction or training ran first
+        assertThat(seconds).as("fails before any heavy work").isLessThan(10);
         return r;
     }
 
