@@ -194,6 +194,11 @@ public final class ShardedExtraction {
                 return compute(shard, todo, progress, t0);
             }
         } catch (IOException e) {
+            if (String.valueOf(e.getMessage()).contains("No space left on device")) {
+                // the shard's partial files are gone (writers delete them on failure): what is complete stays
+                throw new IllegalArgumentException("the file system of " + dir + " is full (shard " + shard + "): "
+                        + human(bytesNeeded()) + " still needed; complete shards are kept and a rerun with more space resumes", e);
+            }
             throw new UncheckedIOException("shard " + shard + " of " + dir + ": " + e.getMessage(), e);
         }
     }
