@@ -50,13 +50,14 @@ public record ExtractionSpec(Data data, List<Integer> timesteps, List<Integer> b
      * @param split            split name (null: the dataset's default for its role)
      * @param limit            only the first n images (0 = all)
      * @param transform        training-split augmentation ({@link Inputs.TrainTransform} name)
+     * @param maxUnreadable    tolerated fraction of unreadable images (of the split, counted by each JVM)
      */
     public record Data(String dataset, String root, String config, Integer imageSize, String checkpoint, String checkpointSha256,
-                       boolean training, String split, int limit, String transform) implements Serializable {
+                       boolean training, String split, int limit, String transform, double maxUnreadable) implements Serializable {
 
         Inputs inputs() {
             Inputs.Builder b = Inputs.builder().optDataset(dataset).optConfig(config).optImageSize(imageSize)
-                    .optCheckpoint(Path.of(checkpoint)).optThreads(Math.max(1, Runtime.getRuntime().availableProcessors()));
+                    .optCheckpoint(Path.of(checkpoint)).optThreads(Math.max(1, Runtime.getRuntime().availableProcessors())).optMaxUnreadable(maxUnreadable);
             if (root != null) b.optRoot(Path.of(root));
             if (training) {
                 b.optTrainSplit(split).optLimitTrain(limit).optTrainTransform(Inputs.TrainTransform.valueOf(transform));

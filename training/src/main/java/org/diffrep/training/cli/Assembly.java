@@ -122,7 +122,8 @@ final class Assembly implements AutoCloseable {
         ExtractionSpec.Data data = new ExtractionSpec.Data(inputs.dataset(), inputs.root() != null ? inputs.root().toString() : null,
                 o.config != null ? o.config : config.name(), o.imageSize, inputs.checkpoint().toString(), checkpointSha256(), training,
                 training ? o.trainSplit : o.evalSplit, training ? o.limitTrain : o.limitEval,
-                (setup.randomCrop ? Inputs.TrainTransform.FLIP_RANDOM_CROP : Inputs.TrainTransform.FLIP).name());
+                (setup.randomCrop ? Inputs.TrainTransform.FLIP_RANDOM_CROP : Inputs.TrainTransform.FLIP).name(),
+                o.unreadable.maxUnreadable());
         return new ExtractionSpec(data, head.timesteps(), head.blocks(), pooling, seed, training ? setup.draws : 1, shardSize,
                 setup.extractBatch, Path.of(setup.cache).toAbsolutePath().toString());
     }

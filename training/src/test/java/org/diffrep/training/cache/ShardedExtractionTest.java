@@ -189,7 +189,7 @@ class ShardedExtractionTest {
         Path checkpoint = org.diffrep.training.TestFixtures.admTinyCheckpoint();
         String sha = FileHashes.sha256(checkpoint);
         ExtractionSpec spec = new ExtractionSpec(new ExtractionSpec.Data("synthetic", null, "adm-tiny", null, checkpoint.toString(), sha,
-                true, null, 10, "FLIP"), List.of(150), List.of(12, 24), Map.of(12, "avg:2", 24, "none"), 7, 1, 4, 2,
+                true, null, 10, "FLIP", 0.01), List.of(150), List.of(12, 24), Map.of(12, "avg:2", 24, "none"), 7, 1, 4, 2,
                 dir.resolve("remote").toUri().toString());
         ShardedExtraction remote = spec.open();
         assertThat(spec.open()).as("one per JVM").isSameAs(remote);
@@ -207,6 +207,26 @@ class ShardedExtractionTest {
         ShardedExtraction here = local.extraction(r, in.extractor(24));
         assertThat(here.directory().getFileName()).isEqualTo(remote.directory().getFileName());
         assertThat(dataFiles(here)).usingRecursiveComparison().isEqualTo(dataFiles(remote));
+    }
+
+    @Test
+    void unreadableImagesAreSkippedAndListedInTheShardManifestAndTheReport() throws IOException {
+        Path root = dir.resolve("cub");
+        List<Path> files = org.diffrep.training.data.CubFolder.write(root, 2, 6, 5);
+        org.diffrep.training.data.CubFolder.truncate(files.get(3));   // training image 3: shard 0 of shards of 4
+        org.diffrep.training.data.ImageSource train = org.diffrep.training.data.Inputs.builder().optDataset("cub").optRoot(root)
+                .optConfig("adm-tiny").optCheckpoint(org.diffrep.training.TestFixtures.admTinyCheckpoint()).optMaxUnreadable(0.2)
+                .build().trainImages();
+        FeatureCache.Request r = new FeatureCache.Request(train, List.of(150), List.of(24), b -> Pooling.avg(2), 1, 2, 3, 4);
+        FeatureCache cache = new FeatureCache(dir.resolve("cache")).optProgress(false);
+        try (CachedSplit split = cache.ensure(r, new FakeExtractor())) {
+            assertThat(split.size()).isEqualTo(9);
+            assertThat(split.report().unreadable()).singleElement().asString().startsWith(files.get(3) + ": ").contains("truncated");
+            assertThat(split.columns().get(new Tap(150, 24)).ids()).containsExactly(0, 1, 2, 4, 5, 6, 7, 8, 9);
+        }
+        ShardedExtraction ex = cache.extraction(r, new FakeExtractor());
+        assertThat(ShardManifest.read(ex.manifestFile(0)).skipped()).singleElement().asString().contains(files.get(3).toString());
+        assertThat(ex.computeShard(0).skipped()).as("a reused shard still reports its skipped images").hasSize(1);
     }
 
     /** The pid of a process that has ended. */
