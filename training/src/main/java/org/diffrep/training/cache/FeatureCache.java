@@ -1,5 +1,6 @@
 package org.diffrep.training.cache;
 
+import org.diffrep.common.UserInputException;
 import org.diffrep.model.features.FeatureTaps;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
@@ -56,9 +57,9 @@ public final class FeatureCache {
     public record Request(ImageSource source, List<Integer> timesteps, List<Integer> blocks, IntFunction<Pooling> poolingOfBlock,
                           long seed, int draws, int batchSize, int shardSize) {
         public Request {
-            if (draws < 1) throw new IllegalArgumentException("--draws must be >= 1, got " + draws);
-            if (batchSize < 1) throw new IllegalArgumentException("--extract-batch must be >= 1, got " + batchSize);
-            if (shardSize < 1) throw new IllegalArgumentException("--shard-size must be >= 1, got " + shardSize);
+            if (draws < 1) throw new UserInputException("--draws must be >= 1, got " + draws);
+            if (batchSize < 1) throw new UserInputException("--extract-batch must be >= 1, got " + batchSize);
+            if (shardSize < 1) throw new UserInputException("--shard-size must be >= 1, got " + shardSize);
             timesteps = List.copyOf(timesteps);
             blocks = List.copyOf(blocks);
         }

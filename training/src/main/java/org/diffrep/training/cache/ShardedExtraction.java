@@ -1,5 +1,6 @@
 package org.diffrep.training.cache;
 
+import org.diffrep.common.UserInputException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -103,9 +104,9 @@ public final class ShardedExtraction {
     public ShardedExtraction(Path cacheRoot, ImageSource source, FeatureExtractor extractor, List<Tap> taps,
                              IntFunction<Pooling> poolingOfBlock, long seed, int draws, int shardSize, int batchSize) {
         if (taps.isEmpty()) throw new IllegalArgumentException("need at least one tap");
-        if (draws < 1) throw new IllegalArgumentException("--draws must be >= 1, got " + draws);
-        if (shardSize < 1) throw new IllegalArgumentException("--shard-size must be >= 1, got " + shardSize);
-        if (batchSize < 1) throw new IllegalArgumentException("--extract-batch must be >= 1, got " + batchSize);
+        if (draws < 1) throw new UserInputException("--draws must be >= 1, got " + draws);
+        if (shardSize < 1) throw new UserInputException("--shard-size must be >= 1, got " + shardSize);
+        if (batchSize < 1) throw new UserInputException("--extract-batch must be >= 1, got " + batchSize);
         this.source = source;
         this.extractor = extractor;
         this.taps = List.copyOf(taps);
@@ -196,7 +197,7 @@ public final class ShardedExtraction {
         } catch (IOException e) {
             if (String.valueOf(e.getMessage()).contains("No space left on device")) {
                 // the shard's partial files are gone (writers delete them on failure): what is complete stays
-                throw new IllegalArgumentException("the file system of " + dir + " is full (shard " + shard + "): "
+                throw new UserInputException("the file system of " + dir + " is full (shard " + shard + "): "
                         + human(bytesNeeded()) + " still needed; complete shards are kept and a rerun with more space resumes", e);
             }
             throw new UncheckedIOException("shard " + shard + " of " + dir + ": " + e.getMessage(), e);
@@ -232,7 +233,7 @@ public final class ShardedExtraction {
             }
             return total;
         } catch (ArithmeticException e) {
-            throw new IllegalArgumentException("the requested features would take more than 8 EiB (" + taps.size() + " taps, "
+            throw new UserInputException("the requested features would take more than 8 EiB (" + taps.size() + " taps, "
                     + draws + " draws, " + source.size() + " images): lower --draws or the number of taps");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -251,7 +252,7 @@ public final class ShardedExtraction {
             Files.createDirectories(dir);
             long free = Files.getFileStore(dir).getUsableSpace();
             if (needed > free) {
-                throw new IllegalArgumentException("not enough space for the feature cache in " + dir + ": needs " + human(needed) + ", "
+                throw new UserInputException("not enough space for the feature cache in " + dir + ": needs " + human(needed) + ", "
                         + human(free) + " free (free space, lower --draws or --limit-train, or pick another --cache)");
             }
             return needed;
@@ -496,7 +497,7 @@ public final class ShardedExtraction {
             if (!keyText.equals(n.path("key").asText())) throw new IllegalStateException(file + " belongs to another split (hash collision?)");
             int fixedShard = n.path("shard_size").asInt();
             int fixedBatch = n.path("extract_batch").asInt();
-            if (fixedShard < 1 || fixedBatch < 1) throw new IllegalStateException(file + " is malformed: remove the folder to start over");
+            if (fixedShard < 1 || fixedBatch < 1) throw new UserInputException(file + " is malformed: remove the folder to start over");
             if (fixedShard != shardSize || fixedBatch != batchSize) {
                 log.info("{} was started with shard size {} and batch {}: continuing with those", dir, fixedShard, fixedBatch);
             }
