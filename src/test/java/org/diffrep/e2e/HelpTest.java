@@ -35,6 +35,19 @@ class HelpTest {
         assertThat(problems).as("picocli warnings, options without text or without their default in --help").isEmpty();
     }
 
+    @Test
+    void helpListsOnlyWhatACommandUses() {
+        CommandLine cl = Diffrep.commandLine();
+        // CKA reads the evaluation split only; finetune refuses DifFeed
+        assertThat(cl.getSubcommands().get("cka").getCommandSpec().findOption("--train-split")).isNull();
+        assertThat(cl.getSubcommands().get("cka").getCommandSpec().findOption("--limit-eval")).isNotNull();
+        assertThat(String.join(" ", cl.getSubcommands().get("finetune").getCommandSpec().findOption("--head").description()))
+                .doesNotContain("diffeed,").contains("not diffeed");
+        // extract's cache has a default, so its help must not present the option as required while it is
+        assertThat(String.join(" ", cl.getSubcommands().get("extract").getCommandSpec().findOption("--cache").description()))
+                .contains("default");
+    }
+
     private static void check(CommandLine cl, List<String> problems) {
         String name = cl.getCommandSpec().qualifiedName();
         StringWriter usage = new StringWriter();

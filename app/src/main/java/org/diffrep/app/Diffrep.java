@@ -28,7 +28,8 @@ public final class Diffrep {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Diffrep());
         for (Object command : Commands.all()) {
-            cl.addSubcommand(command);
+            // a CommandLine, not the bare object: picocli applies a command's modelTransformer only when it builds one
+            cl.addSubcommand(new CommandLine(command));
         }
         return Cli.configure(cl);
     }

@@ -34,7 +34,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 
 /** {@code diffrep cka}: linear CKA between every pair of (t, b) representations, and against .npy features. */
-@Command(name = "cka", mixinStandardHelpOptions = true,
+@Command(name = "cka", mixinStandardHelpOptions = true, modelTransformer = CkaCommand.EvaluationSplitOnly.class,
         description = {"Linear CKA between the frozen U-Net's block outputs at every (t, b) (and features saved as .npy [N, ...] by",
                 "any other network, rows in the order of the evaluation split) on the first --samples images of the evaluation split.",
                 "Estimators: biased (default; the standard full-batch linear CKA, Kornblith et al. 2019), unbiased (Song et al.'s",
@@ -212,6 +212,22 @@ public final class CkaCommand implements Callable<Integer> {
         public void read(int start, int n, float[] out) {
             if (start + n > count) throw new IndexOutOfBoundsException(start + n + " > " + count);
             all.read(start, n, out);
+        }
+    }
+
+    /** CKA compares representations of the evaluation split only: the shared options of the training split do not apply. */
+    static final class EvaluationSplitOnly implements CommandLine.IModelTransformer {
+        @Override
+        public CommandLine.Model.CommandSpec transform(CommandLine.Model.CommandSpec spec) {
+            for (String name : List.of("--train-split", "--limit-train")) remove(spec, name);
+            return spec;
+        }
+
+        /** From the command and from the mixins that brought the option (picocli keeps both lists). */
+        private static void remove(CommandLine.Model.CommandSpec spec, String name) {
+            CommandLine.Model.OptionSpec option = spec.findOption(name);
+            if (option != null) spec.remove(option);
+            spec.mixins().values().forEach(m -> remove(m, name));
         }
     }
 
