@@ -72,13 +72,23 @@ class InputResolutionTest {
     }
 
     @Test
+    void rgbFilesReachAGrayscaleModelAsLuma() throws Exception {
+        Path cub = CommandsTest.cub(dir.resolve("CUB_200_2011"), 3, 2, 1);
+        Inputs in = Inputs.builder().optDataset("cub").optRoot(cub).optConfig("adm-fmnist").build();
+        // solid red, green and blue images: one channel each, at the model's 32 px, distinct luma per class
+        org.nd4j.linalg.api.ndarray.INDArray x = in.trainImages().images(new int[] {0, 1, 2}, 0);
+        assertThat(x.shape()).containsExactly(3, 1, 32, 32);
+        assertThat(x.getDouble(0, 0, 16, 16)).isNotEqualTo(x.getDouble(1, 0, 16, 16));
+    }
+
+    @Test
     void whatCannotBeGuessedIsAnErrorNamingTheOption() {
         assertThatThrownBy(() -> Inputs.builder().optConfig("adm-256-uncond").build())
                 .hasMessageContaining("--checkpoint is required for adm-256-uncond").hasMessageContaining(Inputs.PAPER_WEIGHTS_URL);
         assertThatThrownBy(() -> Inputs.builder().optDataset("cub").optCheckpoint(TestFixtures.admTinyCheckpoint()).build())
                 .hasMessageContaining("--root is required for dataset cub");
         assertThatThrownBy(() -> Inputs.builder().optCheckpoint(dir.resolve("missing.npz")).build())
-                .hasMessageContaining("--checkpoint").hasMessageContaining("missing.npz").hasMessageContaining("no such file");
+                .hasMessageContaining("--checkpoint").hasMessageContaining("missing.npz").hasMessageContaining("does not exist");
     }
 
     @Test
