@@ -23,7 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReadmeExamplesTest {
 
     static final Path ROOT = CommandLineTest.FIXTURE.getParent().getParent().getParent().getParent().getParent();
-    static final List<String> READMES = List.of("README.md", "training/README.md", "tuning/README.md", "datasets/README.md");
+    static final List<String> READMES = List.of("README.md", "training/README.md", "tuning/README.md", "datasets/README.md",
+            "models/adm-fmnist/README.md");
     static final List<String> TRACKED = List.of("models/", "data/");
 
     /** The bin/diffrep commands of a README's bash blocks, continuation lines joined, comments dropped. */
