@@ -7,9 +7,16 @@ import org.diffrep.model.features.Tap;
 import org.diffrep.training.data.ImageSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.IntFunction;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Block features extracted once per image and kept on disk, so heads with fixed inputs train for
@@ -25,8 +32,12 @@ import java.util.function.IntFunction;
  */
 public final class FeatureCache {
 
+    private static final Logger log = LoggerFactory.getLogger(FeatureCache.class);
+    private static final Pattern UNSHARDED = Pattern.compile("t\\d+_b\\d+_[0-9a-f]{16}\\.feat(.*\\.tmp)?");
+
     private final Path dir;
     private boolean progress = true;
+    private boolean warned;
     private ExtractionEngine engine;
 
     public FeatureCache(Path dir) {
@@ -86,10 +97,31 @@ public final class FeatureCache {
      * missing, partial, corrupt or written for something else.
      */
     public CachedSplit ensure(Request r, FeatureExtractor ex) {
+        warnAboutUnshardedFiles();
         ShardedExtraction sharded = extraction(r, ex);
         ExtractionEngine e = engine != null ? engine : new LocalExtractionEngine().optProgress(progress);
         ExtractionReport report = e.run(sharded);
         return new CachedSplit(r, sharded.open(), report);
+    }
+
+    /**
+     * Cache files of diffrep versions before shards sit directly in the folder ({@code t150_b24_<hash>.feat}
+     * and their partial {@code .tmp} files); nothing reads them any more, so say how much space they hold.
+     */
+    private void warnAboutUnshardedFiles() {
+        if (warned || !Files.isDirectory(dir)) return;
+        warned = true;
+        try (Stream<Path> files = Files.list(dir)) {
+            List<Path> old = files.filter(p -> UNSHARDED.matcher(p.getFileName().toString()).matches()).toList();
+            long bytes = 0;
+            for (Path p : old) bytes += Files.size(p);
+            if (!old.isEmpty()) {
+                log.warn("{} holds {} cache files of the format before shards ({}); they are no longer read: delete them to free the space",
+                        dir, old.size(), ShardedExtraction.human(bytes));
+            }
+        } catch (IOException e) {
+            log.warn("cannot list {}: {}", dir, e.getMessage());
+        }
     }
 
     /** The values of a tap's maps in C order, as cache files store them. */
