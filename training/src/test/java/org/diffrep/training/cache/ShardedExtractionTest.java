@@ -136,6 +136,19 @@ class ShardedExtractionTest {
     }
 
     @Test
+    void aLockFromAnotherHostIsStaleOnlyOnceItsHeartbeatIsOld() throws Exception {
+        ShardedExtraction ex = extraction(dir, new FakeExtractor(), 6);
+        Files.createDirectories(ex.directory());
+        String other = "{\"host\":\"some-other-host\",\"pid\":1,\"started\":\"" + Instant.now() + "\",\"token\":\"elsewhere\"}";
+        Files.writeString(ex.lockFile(0), other);
+        assertThat(ex.computeShard(0).status()).as("fresh heartbeat: alive").isEqualTo(ShardOutcome.Status.HELD);
+        Files.setLastModifiedTime(ex.lockFile(0), java.nio.file.attribute.FileTime.from(
+                Instant.now().minus(ShardLock.STALE_AFTER).minusSeconds(60)));
+        assertThat(ex.computeShard(0).status()).as("silent past the limit: taken over").isEqualTo(ShardOutcome.Status.COMPUTED);
+        assertThat(ex.lockFile(0)).doesNotExist();
+    }
+
+    @Test
     void absurdRequestsAndMissingSpaceAreRefusedBeforeAnyWork() {
         FakeExtractor fake = new FakeExtractor();
         ShardedExtraction huge = new ShardedExtraction(dir, IMAGES, fake, TAPS, b -> Pooling.NONE, 7, Integer.MAX_VALUE, 6, 3);
