@@ -121,12 +121,6 @@ final class ShardLock implements AutoCloseable {
         }
     }
 
-    /** Whether a live writer holds the claim on {@code file} now. */
-    static boolean heldByLiveWriter(Path file) throws IOException {
-        if (!Files.exists(file)) return false;
-        return !isStale(file, read(file).orElse(null));
-    }
-
     private static boolean create(Path file, Owner me) throws IOException {
         try {
             Files.write(file, json(me), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -171,10 +165,6 @@ final class ShardLock implements AutoCloseable {
         } catch (IOException e) {
             // the next beat tries again; a claim silent for STALE_AFTER may be taken over, which costs work, not data
         }
-    }
-
-    Owner owner() {
-        return owner;
     }
 
     /** Releases the claim: removes the lock file if it is still this owner's. */
