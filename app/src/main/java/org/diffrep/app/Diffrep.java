@@ -1,9 +1,12 @@
 package org.diffrep.app;
 
 import org.diffrep.common.cli.Cli;
+import org.diffrep.model.runtime.NativeMemory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
+
+import java.util.Optional;
 
 /**
  * The {@code bin/diffrep} entry point. Each subcommand is also a plain main class in the module
@@ -21,7 +24,28 @@ public final class Diffrep {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        CommandLine cl = commandLine();
+        CommandLine.IExecutionExceptionHandler otherFailures = cl.getExecutionExceptionHandler();
+        cl.setExecutionExceptionHandler((e, failed, parsed) -> {
+            Optional<Integer> stopped = outOfMemory(failed, e);
+            return stopped.isPresent() ? stopped.get() : otherFailures.handleExecutionException(e, failed, parsed);
+        });
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (OutOfMemoryError e) {   // picocli passes Errors through
+            code = outOfMemory(cl, e).orElseThrow(() -> e);
+        }
+        System.exit(code);
+    }
+
+    /** JavaCPP refusing memory over the resident-set cap: one line naming the variable that raises it, exit 2 like other input errors. */
+    private static Optional<Integer> outOfMemory(CommandLine cl, Throwable e) {
+        return NativeMemory.explain(e).map(message -> {
+            cl.getErr().println("error: " + message);
+            cl.getErr().flush();
+            return CommandLine.ExitCode.USAGE;
+        });
     }
 
     /** The launcher with every subcommand and diffrep's one-line errors (exit 2) for bad input. */

@@ -6,6 +6,7 @@ import org.diffrep.common.cli.Cli;
 import org.diffrep.model.checkpoint.Checkpoints;
 import org.diffrep.model.diffusion.DiffusionSchedule;
 import org.diffrep.model.features.FeatureTaps;
+import org.diffrep.model.runtime.NativeMemory;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.model.unet.AdmUNet;
@@ -155,6 +156,8 @@ public final class BenchForwardCommand implements Callable<Integer> {
         r.put("gflops_per_s", gflops);
         r.put("peak_rss_mb", memory.peakRssMb());
         r.put("peak_heap_mb", memory.peakHeapMb());
+        r.put("memory", NativeMemory.describe());
+        r.put("released_arrays", NativeMemory.releasePolicy(net.sameDiff()));
         if (profile) {
             r.put("profile", ops);
             r.put("conv_gflops_per_s", convGflops);
@@ -220,7 +223,8 @@ public final class BenchForwardCommand implements Callable<Integer> {
         row(out, "tap path (stop after b" + Collections.max(blocks) + ")", tap, r.get("tap"));
         row(out, "all taps (" + timesteps.size() + " t x " + blocks.size() + " b)", allTaps, r.get("all_taps"));
         if (full != null) out.printf("tap speed-up (full / tap): %.2fx%n", (double) r.get("tap_speedup"));
-        out.printf("peak RSS %.0f MB, peak heap %.0f MB%n", (double) r.get("peak_rss_mb"), (double) r.get("peak_heap_mb"));
+        out.printf("peak RSS %.0f MB, peak heap %.0f MB (%s; released arrays: %s)%n", (double) r.get("peak_rss_mb"),
+                (double) r.get("peak_heap_mb"), r.get("memory"), r.get("released_arrays"));
         if (!ops.isEmpty()) {
             double total = ops.stream().mapToDouble(OpProfiler.OpCost::seconds).sum();
             out.printf("%nper-op time of one tap-path forward (%.2f s in ops; conv2d at %.1f GFLOP/s):%n", total,

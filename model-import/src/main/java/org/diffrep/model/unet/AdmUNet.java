@@ -2,6 +2,7 @@ package org.diffrep.model.unet;
 
 import org.diffrep.model.checkpoint.StateDict;
 import org.diffrep.model.checkpoint.StateDictCheck;
+import org.diffrep.model.runtime.NativeMemory;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
@@ -255,6 +256,7 @@ public final class AdmUNet {
             UNetLayout layout = config.layout();
             int upTo = upToBlock < 0 ? layout.numBlocks() : upToBlock;
             layout.block(upTo);
+            NativeMemory.closeReleasedArrays();
             SameDiff sd = target != null ? target : SameDiff.create();
             if (target == null) {
                 // the default thread-safe holders keep a second copy of every array: 2x RSS for 553M params

@@ -1,5 +1,6 @@
 package org.diffrep.training.graph;
 
+import org.diffrep.model.runtime.NativeMemory;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmUNet;
 import org.diffrep.model.unet.UNetLayout;
@@ -180,6 +181,7 @@ public final class ClassifierGraph {
     }
 
     private static SameDiff newGraph() {
+        NativeMemory.closeReleasedArrays();
         SameDiff sd = SameDiff.create();
         // the default thread-safe holders keep a second copy of every array (2x RSS for the 553M backbone)
         sd.setArrayHolders(new SingleThreadArrayHolder(), new SingleThreadArrayHolder(), false);
