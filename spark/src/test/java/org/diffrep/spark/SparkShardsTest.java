@@ -34,11 +34,13 @@ class SparkShardsTest {
 
     @Test
     void oneTaskPerShardRetriedAfterAFailureAndIdempotentOnRerun() throws Exception {
-        SparkShards.Settings local = new SparkShards.Settings("local[2,2]", 1, "diffrep test");
-        List<String> first = SparkShards.run(local, List.of(0, 1, 2, 3), new FlakyShard(dir.toString()));
-        assertThat(first).containsExactly("computed 0", "computed 1", "computed 2", "computed 3");
-        assertThat(Files.readString(dir.resolve("shard-2"))).isEqualTo("data of 2 on 1 core(s)");
-        List<String> again = SparkShards.run(local, List.of(0, 1, 2, 3), new FlakyShard(dir.toString()));
-        assertThat(again).containsExactly("reused 0", "reused 1", "reused 2", "reused 3");
+        try (SparkShards spark = new SparkShards("local[2,2]", "diffrep test")) {
+            assertThat(spark.taskCpus()).isEqualTo(2);
+            List<String> first = spark.run("first", List.of(0, 1, 2, 3), new FlakyShard(dir.toString()));
+            assertThat(first).containsExactly("computed 0", "computed 1", "computed 2", "computed 3");
+            assertThat(Files.readString(dir.resolve("shard-2"))).isEqualTo("data of 2 on 2 core(s)");
+            List<String> again = spark.run("again", List.of(0, 1, 2, 3), new FlakyShard(dir.toString()));
+            assertThat(again).containsExactly("reused 0", "reused 1", "reused 2", "reused 3");
+        }
     }
 }

@@ -12,7 +12,8 @@ import java.util.List;
  * @param shardsComputed   shards computed by this run
  * @param shardsReused     shards that were complete already (or finished by another writer)
  * @param images           images the split's shards hold
- * @param unreadable       images skipped because they could not be read ("path: reason")
+ * @param unreadable       images skipped because they could not be read ("path: reason"; the JSON lists the paths
+ *                         under "unreadable" and each one's reason under "unreadable_reasons")
  * @param engine           the engine's name
  * @param seconds          wall time
  * @param bytesWritten     size of the data files of the computed shards
@@ -28,8 +29,14 @@ public record ExtractionReport(int shardsTotal, int shardsComputed, int shardsRe
     public ObjectNode toJson() {
         ObjectNode n = new ObjectMapper().createObjectNode();
         n.put("shards_total", shardsTotal).put("shards_computed", shardsComputed).put("shards_reused", shardsReused).put("images", images);
-        unreadable.forEach(n.putArray("unreadable")::add);
-        if (unreadable.isEmpty()) n.putArray("unreadable");
+        com.fasterxml.jackson.databind.node.ArrayNode paths = n.putArray("unreadable");
+        ObjectNode reasons = n.putObject("unreadable_reasons");
+        for (String u : unreadable) {
+            int colon = u.indexOf(": ");
+            String path = colon < 0 ? u : u.substring(0, colon);
+            paths.add(path);
+            reasons.put(path, colon < 0 ? "unreadable" : u.substring(colon + 2));
+        }
         n.put("engine", engine).put("seconds", seconds).put("bytes_written", bytesWritten).put("stale_bytes_freed", staleBytesFreed);
         return n;
     }

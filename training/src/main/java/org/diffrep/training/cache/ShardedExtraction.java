@@ -370,29 +370,15 @@ public final class ShardedExtraction {
     }
 
     /**
-     * The indices of a range its source can read, in order, screened with the first draw's transform
-     * (decoding only: cheap next to the forwards); the others are listed in {@code skipped} as "path:
-     * reason" when the source names them. Screening first fixes the rows before any data file is
-     * written, so every draw holds the same images. A source past its tolerated fraction of unreadable
-     * images fails here, naming them.
+     * The indices of a range its source can read, in order ({@link ImageSource#screen}: decoding only,
+     * cheap next to the forwards); the others are listed in {@code skipped} as "path: reason".
+     * Screening first fixes the rows before any data file is written, so every draw holds the same
+     * images. A source past its tolerated fraction of unreadable images fails here, naming them.
      */
     private int[] readable(int[] range, List<String> skipped) {
-        java.util.Set<String> knownBefore = new java.util.HashSet<>();
-        source.unreadable().forEach(p -> knownBefore.add(p.path()));
-        List<Integer> rows = new ArrayList<>(range.length);
-        java.util.Iterator<ImageSource.Batch> batches = source.batches(range, Seeds.mix(seed, 0, 2), batchSize);
-        while (batches.hasNext()) {
-            for (int i : batches.next().indices()) rows.add(i);
-        }
-        if (rows.size() < range.length) {
-            // new problems of this screen; a JVM screening several shards at once may list a neighbour's here too
-            source.unreadable().stream().filter(p -> !knownBefore.contains(p.path())).forEach(p -> skipped.add(p.path() + ": " + p.reason()));
-            if (skipped.isEmpty()) {
-                java.util.Set<Integer> kept = new java.util.HashSet<>(rows);
-                for (int i : range) if (!kept.contains(i)) skipped.add("image " + i + ": unreadable");
-            }
-        }
-        return rows.stream().mapToInt(Integer::intValue).toArray();
+        ImageSource.Screened s = source.screen(range);
+        skipped.addAll(s.skipped());
+        return s.readable();
     }
 
     /** The shard's manifest when it is valid for this split (its rows are the split's), whatever taps it lists; else empty. */

@@ -1,6 +1,8 @@
 package org.diffrep.training.cli;
 
 import org.diffrep.common.cli.Cli;
+import org.diffrep.training.cache.ExtractionEngine;
+import org.diffrep.training.cache.ExtractionEngines;
 import org.diffrep.training.cache.ExtractionReport;
 import org.diffrep.training.cache.ShardedExtraction;
 import org.diffrep.training.data.Workspace;
@@ -35,6 +37,19 @@ public final class ExtractCommand implements Callable<Integer> {
             description = "Images per shard of a new cache folder; an existing folder keeps its own (default ${DEFAULT-VALUE}).")
     int shardSize;
 
+    @Option(names = "--engine", defaultValue = ExtractionEngines.LOCAL,
+            description = "Who computes the shards: local (this process) or spark (one Spark task per shard; the U-Net is loaded once"
+                    + " per executor) (default ${DEFAULT-VALUE}).")
+    String engine;
+
+    @Option(names = "--master", paramLabel = "URL", description = "Spark master for --engine spark: local[N], spark://host:7077, yarn, ..."
+            + " (default: spark-submit's, else local[*]).")
+    String master;
+
+    @Option(names = "--json", description = "Print one JSON object at the end instead of the summary line: shards_total, shards_computed,"
+            + " shards_reused, images, unreadable (paths), unreadable_reasons, engine, seconds, bytes_written, stale_bytes_freed.")
+    boolean json;
+
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
 
@@ -46,12 +61,30 @@ public final class ExtractCommand implements Callable<Integer> {
         if (setup.cache == null) setup.cache = Workspace.featureCache().toString();
         if (shardSize < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--shard-size must be >= 1, got " + shardSize);
         head.check(setup.check().config());
+        if (!ExtractionEngines.names().contains(engine)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "unknown --engine '" + engine + "': one of " + ExtractionEngines.names());
+        }
+        if (master != null && engine.equals(ExtractionEngines.LOCAL)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--master needs a distributed --engine (spark)");
+        }
         long t0 = System.nanoTime();
         try (Assembly a = new Assembly(setup)) {
             HeadConfig h = head.build(a.config, a.numClasses());
-            a.ensureCache(h, seed, !noProgress, true, shardSize);
-            ExtractionReport r = a.cacheReport();
+            ExtractionReport r;
+            if (engine.equals(ExtractionEngines.LOCAL)) {
+                a.ensureCache(h, seed, !noProgress, true, shardSize);
+                r = a.cacheReport();
+            } else {
+                try (ExtractionEngine e = ExtractionEngines.create(engine, master, !noProgress)) {
+                    r = e.run(a.extractionSpec(h, seed, true, shardSize)).plus(e.run(a.extractionSpec(h, seed, false, shardSize)));
+                }
+            }
             PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(r.toJson());
+                out.flush();
+                return 0;
+            }
             out.printf("cached t=%s blocks=%s for %s and %s in %s (%.1f s): %d shards computed, %d reused, %s written%s%n", h.timesteps(),
                     h.blocks(), a.trainImages.describe(), a.evalImages.describe(), setup.cache, (System.nanoTime() - t0) / 1e9,
                     r.shardsComputed(), r.shardsReused(), ShardedExtraction.human(r.bytesWritten()),

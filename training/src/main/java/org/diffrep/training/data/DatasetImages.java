@@ -179,6 +179,29 @@ public final class DatasetImages implements ImageSource, AutoCloseable {
         return b.images();
     }
 
+    @Override
+    public Screened screen(int[] indices) {
+        int[] wanted = new int[indices.length];
+        for (int i = 0; i < indices.length; i++) wanted[i] = positions[indices[i]];
+        List<Integer> good = new ArrayList<>(indices.length);
+        try (ImageBatchIterator it = split.iterator(wanted, 0, 64, report)) {
+            while (it.hasNext()) {
+                for (int p : ImageBatchIterator.positions(it.next())) good.add(indexOf(p));
+            }
+        }
+        int[] readable = good.stream().mapToInt(Integer::intValue).toArray();
+        java.util.Set<Integer> kept = new java.util.HashSet<>(good);
+        List<String> skipped = new ArrayList<>();
+        for (int i : indices) {
+            if (kept.contains(i)) continue;
+            Sample s = split.samples().get(positions[i]);
+            String path = s.image() != null ? s.image().toString() : s.id();
+            String reason = report.problems().stream().filter(p -> p.path().equals(path)).map(LoadReport.Problem::reason).findFirst().orElse("unreadable");
+            skipped.add(path + ": " + reason);
+        }
+        return new Screened(readable, skipped);
+    }
+
     /**
      * This source without its unreadable images: one pass over every image (decoding only, on the
      * loader's threads) records them in the report, which fails the run past the tolerance. Ids stay

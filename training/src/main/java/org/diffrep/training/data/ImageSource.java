@@ -64,6 +64,18 @@ public interface ImageSource {
         };
     }
 
+    /** Which of some requested samples can be read: their indices in order, and "path: reason" for each of the others. */
+    record Screened(int[] readable, List<String> skipped) {}
+
+    /**
+     * Reads (decodes) the given samples once to find the unreadable ones, which are recorded in
+     * {@link #unreadable()} and count against the run's tolerance. Sources that cannot meet an
+     * unreadable image return every index without reading anything.
+     */
+    default Screened screen(int[] indices) {
+        return new Screened(indices, List.of());
+    }
+
     /** Images skipped so far because they could not be read (path and reason). */
     default List<LoadReport.Problem> unreadable() {
         return List.of();

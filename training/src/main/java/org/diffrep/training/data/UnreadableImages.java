@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.datasets.LoadReport;
+import org.diffrep.datasets.TooManyUnreadableImagesException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,6 +19,21 @@ public final class UnreadableImages {
     public static final String FILE = "unreadable.json";
 
     private UnreadableImages() {}
+
+    /**
+     * Fails when the images skipped in a split ("path: reason") exceed the tolerated share of it: the
+     * check for engines whose workers each saw only their part of the split.
+     *
+     * @throws TooManyUnreadableImagesException naming the count and the first files
+     */
+    public static void refuseBeyondTolerance(String dataset, String split, int images, double maxFraction, List<String> skipped) {
+        LoadReport report = new LoadReport(dataset, split, images, maxFraction);
+        for (String s : skipped) {
+            int colon = s.indexOf(": ");
+            report.add(colon < 0 ? s : s.substring(0, colon), colon < 0 ? "unreadable" : s.substring(colon + 2));
+        }
+        if (report.exceeded()) throw new TooManyUnreadableImagesException(report);
+    }
 
     /** Skipped images of all sources, each with the source it belongs to. */
     public static ArrayNode toJson(ObjectMapper mapper, List<? extends ImageSource> sources) {
