@@ -56,7 +56,8 @@ public final class SparkExtractionEngine implements ExtractionEngine {
         }
         List<ShardOutcome> computed;
         try {
-            computed = shards().run("extract " + driver.source().describe(), todo, new ComputeShard(spec));
+            // a run with nothing to compute starts no Spark context
+            computed = todo.isEmpty() ? List.of() : shards().run("extract " + driver.source().describe(), todo, new ComputeShard(spec));
         } catch (Exception e) {
             throw unwrap(e);
         }
