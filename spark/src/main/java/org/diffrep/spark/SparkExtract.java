@@ -1,7 +1,7 @@
 package org.diffrep.spark;
 
+import org.diffrep.common.cli.Cli;
 import org.diffrep.training.cli.ExtractCommand;
-import picocli.CommandLine;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +17,6 @@ public final class SparkExtract {
     public static void main(String[] args) {
         List<String> all = new ArrayList<>(List.of(args));
         if (!all.contains("--engine")) all.addAll(0, List.of("--engine", "spark"));
-        System.exit(new CommandLine(new ExtractCommand()).execute(all.toArray(new String[0])));
+        Cli.main(new ExtractCommand(), all.toArray(new String[0]));
     }
 }

@@ -2,6 +2,7 @@ package org.diffrep.spark;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.diffrep.common.cli.Cli;
 import org.diffrep.training.TestFixtures;
 import org.diffrep.training.cli.ExtractCommand;
 import org.diffrep.training.data.CubFolder;
@@ -37,7 +38,7 @@ class SparkExtractTest {
         args.addAll(List.of(extra));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new ExtractCommand());
+        CommandLine cl = Cli.commandLine(new ExtractCommand());
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
         int exit = cl.execute(args.toArray(new String[0]));
@@ -95,7 +96,8 @@ class SparkExtractTest {
         List<Path> images = CubFolder.write(root, 3, 10, 8);
         CubFolder.truncate(images.get(12));
         Run failed = extract(root, dir.resolve("spark"), "--engine", "spark", "--master", "local[2]", "--max-unreadable", "0");
-        assertThat(failed.exit).isNotZero();
-        assertThat(failed.err).contains("1 of 24 files unreadable").contains(images.get(12).toString());
+        assertThat(failed.exit).as(failed.err).isEqualTo(2);
+        assertThat(failed.err.strip()).startsWith("error: ").doesNotContain("\n")
+                .contains("1 of 24 files unreadable").contains(images.get(12).toString());
     }
 }

@@ -2,6 +2,7 @@ package org.diffrep.training.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.diffrep.common.cli.Cli;
 import org.diffrep.training.TestFixtures;
 import org.diffrep.training.data.CubFolder;
 import org.diffrep.training.data.UnreadableImages;
@@ -55,10 +56,11 @@ class UnreadableImagesCommandTest {
         CubFolder.truncate(files.get(3));
         Path out = dir.resolve("run");
         StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new TrainCommand());
+        CommandLine cl = Cli.commandLine(new TrainCommand());
         cl.setErr(new PrintWriter(err));
-        assertThat(cl.execute(train(root, out, "--max-unreadable", "0"))).isNotZero();
-        assertThat(err.toString()).contains("1 of 10 files unreadable").contains(files.get(3).toString());
+        assertThat(cl.execute(train(root, out, "--max-unreadable", "0"))).as(err.toString()).isEqualTo(2);
+        assertThat(err.toString().strip()).startsWith("error: ").doesNotContain("\n")
+                .contains("1 of 10 files unreadable").contains(files.get(3).toString());
         assertThat(Files.exists(out.resolve("checkpoint.bin"))).isFalse();
     }
 }
