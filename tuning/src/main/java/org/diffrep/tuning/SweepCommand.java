@@ -1,6 +1,10 @@
 package org.diffrep.tuning;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import org.diffrep.common.cli.Cli;
+import org.diffrep.common.provenance.Provenance;
+import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.training.cli.InputOptions;
 import org.diffrep.training.data.ImageSource;
@@ -21,11 +25,14 @@ import java.util.concurrent.Callable;
         description = {"Searches noise step t, block, pooling, learning rate and head (grid or random, Arbiter generators) on frozen"
                 + " U-Net features. Candidates are grouped by t: one backbone pass per t fills the feature cache for every block"
                 + " of that t, then each candidate trains its head from the cache.",
-                "Writes into --out: results.jsonl (one line per finished candidate, appended at once), ranking.csv, heatmap.png,"
+                "Writes into --out: results.jsonl (one line per finished candidate, appended at once), ranking.csv, heatmap.png, provenance.json,"
                         + " cache/ (features) and runs/ (per-candidate checkpoints). Rerunning the same sweep skips finished"
                         + " candidates. The space file format is in tuning/README.md.",
                 "Without --dataset and --config: the shipped Fashion-MNIST data and model (adm-fmnist)."})
 public final class SweepCommand implements Callable<Integer> {
+
+    /** Where the sweep's provenance record goes in --out (rewritten by every run of the sweep). */
+    static final String PROVENANCE = "provenance.json";
 
     @Option(names = "--space", required = true, description = "Search space (YAML).")
     Path space;
@@ -47,6 +54,7 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Provenance provenance = Provenance.start(spec);
         PrintWriter pw = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         SearchSpace s = SearchSpace.read(space);
@@ -97,6 +105,10 @@ public final class SweepCommand implements Callable<Integer> {
                     rep.naiveForwardImages(), rep.naiveSeconds(), rep.trained(), rep.fillSeconds() / rep.passes(),
                     rep.naiveSeconds() / Math.max(1e-9, rep.fillSeconds() + rep.trainSeconds()));
         }
+        provenance.optModel(cfg.name(), in.resolved().checkpoint(), in.resolved().checkpointSha256()).optDataset(ds)
+                .optSplit("train", train.describe()).optSplit("eval", eval.describe()).optSeed("noise_heads", s.seed());
+        AtomicFiles.writeString(out.resolve(PROVENANCE), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValueAsString(provenance.finish().toJson()));
         pw.printf("results: %s, %s, %s%n", out.resolve(Sweep.RESULTS), out.resolve(Sweep.RANKING),
                 rep.ranked().isEmpty() ? "(no heatmap: nothing finished)" : out.resolve(Sweep.HEATMAP));
         pw.flush();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.common.UserInputException;
 import org.diffrep.common.cli.Cli;
+import org.diffrep.common.provenance.Provenance;
 import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
@@ -80,6 +81,7 @@ public final class CkaCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Provenance provenance = Provenance.start(spec);
         String est = estimator.toLowerCase(Locale.ROOT);
         if (!List.of("biased", "unbiased", "minibatch").contains(est)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--estimator must be biased, unbiased or minibatch");
@@ -133,7 +135,7 @@ public final class CkaCommand implements Callable<Integer> {
         if (est.equals("minibatch")) cfg.put("batch", batch);
         cfg.put("samples", eval.size());
         cfg.set("npy", mapper.valueToTree(npy.stream().map(p -> p.toAbsolutePath().toString()).toList()));
-        json.set("provenance", features.describe(null, eval, ex));
+        json.set("provenance", features.describe(provenance, null, eval, ex));
         json.set("labels", mapper.valueToTree(labels));
         json.set("cka", mapper.valueToTree(cka));
         json.put("seconds", seconds);

@@ -1,9 +1,13 @@
 package org.diffrep.training.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.common.cli.Checks;
 import org.diffrep.common.cli.Cli;
+import org.diffrep.common.provenance.Provenance;
+import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.training.data.Inputs;
 import org.diffrep.training.data.UnreadableImages;
 import org.diffrep.training.graph.ClassifierGraph;
@@ -17,15 +21,14 @@ import org.diffrep.training.seg.SegmentationRun;
 import org.diffrep.training.train.EpochMetrics;
 import org.diffrep.training.train.TrainConfig;
 import org.diffrep.training.train.Trainer;
-import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -38,6 +41,9 @@ import java.util.concurrent.Callable;
                         + "(attention, difformer), StepLR x0.1 every 7 epochs, 28 epochs, batch 128 (diffeed 16).",
                 "Writes run.json, metrics.csv, checkpoint.bin (every epoch, atomically) and summary.json to --out."})
 public final class TrainCommand implements Callable<Integer> {
+
+    /** The key of run.json holding the provenance record (and the setup eval rebuilds the run from). */
+    static final String PROVENANCE = "provenance";
 
     @Mixin
     RunSetup setup;
@@ -76,9 +82,13 @@ public final class TrainCommand implements Callable<Integer> {
             HeadConfig h = head.build(a.config, a.numClasses());
             TrainConfig tc = trainConfig(kind);
             ClassifierGraph graph = a.graph(h, tc.seed(), !schedule.noProgress, true);
-            ObjectNode run = describeRun(a, graph);
+            Provenance provenance = Provenance.start(spec).optModel(a.config.name(), a.inputs.checkpoint(), a.checkpointSha256())
+                    .optDataset(a.inputs.dataset()).optSplit("train", a.trainImages.describe()).optSplit("eval", a.evalImages.describe())
+                    .optSeed("shuffle_noise_draws", tc.seed()).optSeed("head_init", setup.headSeed);
+            ObjectNode run = describeRun(a, graph, provenance);
             List<EpochMetrics> history = new Trainer(graph, a.trainFeeder(h, tc.seed()), a.evalFeeder(h, tc.seed()), tc, dir, run)
                     .optProgress(!schedule.noProgress).run(schedule.resume);
+            recordFinish(dir, provenance);
             PrintWriter pw = spec.commandLine().getOut();
             EpochMetrics last = history.get(history.size() - 1);
             pw.printf("%s: %d epochs, eval top-1 %.4f top-5 %.4f, %,d trainable parameters; run in %s%n", kind, last.epoch(),
@@ -110,8 +120,8 @@ public final class TrainCommand implements Callable<Integer> {
         return schedule.config(lr != null ? lr : defaultLr, batch != null ? batch : kind == HeadKind.DIFFEED ? 16 : 128);
     }
 
-    /** What the run is (compared on --resume) and where it ran (provenance, not compared). */
-    static ObjectNode describeRun(Assembly a, ClassifierGraph graph) {
+    /** What the run is (compared on --resume) and where it ran (provenance, not compared; eval reads the setup from it). */
+    static ObjectNode describeRun(Assembly a, ClassifierGraph graph, Provenance provenance) {
         ObjectMapper json = new ObjectMapper();
         ObjectNode run = json.createObjectNode();
         run.put("model", a.config.toString());
@@ -119,23 +129,22 @@ public final class TrainCommand implements Callable<Integer> {
         run.put("feature_cache", graph.input() == ClassifierGraph.Input.FEATURES);
         run.put("cache_draws", a.setup.draws);
         run.put("head_seed", a.setup.headSeed);
-        ObjectNode prov = run.putObject("provenance");
+        ObjectNode prov = provenance.toJson();
         prov.set("setup", json.valueToTree(a.storedSetup()));
-        prov.put("started", Instant.now().toString());
-        prov.put("diffrep_version", version(TrainCommand.class));
-        prov.put("nd4j_version", version(Nd4j.class));
-        prov.put("nd4j_backend", Nd4j.getBackend().getClass().getName());
-        prov.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-        prov.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-        prov.put("cores", Runtime.getRuntime().availableProcessors());
-        prov.put("omp_num_threads", System.getenv().getOrDefault("OMP_NUM_THREADS", ""));
+        run.set(PROVENANCE, prov);
         return run;
     }
 
-    /** The jar manifest's version; classes run from a build directory have none. */
-    private static String version(Class<?> c) {
-        String v = c.getPackage().getImplementationVersion();
-        return v != null ? v : "unknown (not run from a jar)";
+    /** Rewrites the run's run.json with the provenance's finishing time (--resume compares run.json without its provenance). */
+    static void recordFinish(Path dir, Provenance provenance) throws IOException {
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        Path file = dir.resolve(Trainer.RUN);
+        ObjectNode run = (ObjectNode) json.readTree(file.toFile());
+        JsonNode setup = run.get(PROVENANCE).get("setup");
+        ObjectNode prov = provenance.finish().toJson();
+        prov.set("setup", setup);
+        run.set(PROVENANCE, prov);
+        AtomicFiles.writeString(file, json.writeValueAsString(run));
     }
 
     public static void main(String[] args) {

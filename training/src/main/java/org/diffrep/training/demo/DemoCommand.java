@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.common.cli.Cli;
+import org.diffrep.common.provenance.Provenance;
 import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.datasets.ImageDataset;
 import org.diffrep.model.features.Pooling;
@@ -27,16 +28,15 @@ import org.diffrep.training.train.Trainer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -117,6 +117,9 @@ public final class DemoCommand implements Callable<Integer> {
             + " at the best block: larger batches pay there on CPU (bench forward: 121 vs 80 images/s at 250 vs 100 for adm-fmnist to block 13)"
             + " (default: ${DEFAULT-VALUE})")
     int headExtractBatch;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--seed", defaultValue = "0", description = "subsets, noise and head initialisation (default: ${DEFAULT-VALUE})")
     long seed;
     @Option(names = "--no-progress", description = "no progress bars")
@@ -129,6 +132,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Provenance provenance = Provenance.start(spec);
         long begin = System.nanoTime();
         Inputs in = Inputs.builder().optDataset(Inputs.DEFAULT_DATASET).optRoot(data).optConfig(config).optCheckpoint(model).build();
         Path modelFile = in.checkpoint();
@@ -150,7 +154,7 @@ public final class DemoCommand implements Callable<Integer> {
         FeatureCache cache = new FeatureCache(cacheDir != null ? cacheDir : out.resolve("cache")).optProgress(!noProgress);
         // the weights are read only if a feature is missing from the cache
         FeatureExtractor backbone = in.extractor(bs.stream().mapToInt(Integer::intValue).max().orElseThrow());
-        System.err.printf(Locale.ROOT, "%s (%s), %s / %s; t %s x blocks %s%n", cfg.name(), modelFile, train.describe(),
+        note("%s (%s), %s / %s; t %s x blocks %s%n", cfg.name(), modelFile, train.describe(),
                 test.describe(), timesteps, bs);
 
         // one pass over the data fills every (t, block) of the grid; probes then open single cells
@@ -178,7 +182,9 @@ public final class DemoCommand implements Callable<Integer> {
 
         double seconds = (System.nanoTime() - begin) / 1e9;
         printTable(grid, timesteps, bs, best, bestGlobal, raw, h2h, train, test, seconds);
-        writeResults(cfg, modelFile, in.checkpointSha256(), train, test, bs, grid, best, bestGlobal, raw, h2h, attention, seconds);
+        writeResults(provenance.optModel(cfg.name(), modelFile, in.checkpointSha256()).optDataset(in.dataset())
+                .optSplit("train", train.describe()).optSplit("test", test.describe()).optSeed("subsets_noise_heads", seed),
+                cfg, modelFile, in.checkpointSha256(), train, test, bs, grid, best, bestGlobal, raw, h2h, attention, seconds);
         Heatmap.write(grid, timesteps, bs, Cell::top1, "linear probe top-1 (%), 2x2 avg-pooled " + cfg.name()
                 + " features; raw pixels " + pct(raw), out.resolve("heatmap.png"));
         Heatmap.write(grid, timesteps, bs, Cell::top1Global, "linear probe top-1 (%), globally pooled " + cfg.name()
@@ -204,7 +210,7 @@ public final class DemoCommand implements Callable<Integer> {
                         double p2 = FeatureMatrix.probeTop1(linearProbe(), split[0], split[1], FeatureMatrix::flat);
                         double p1 = FeatureMatrix.probeTop1(linearProbe(), split[0], split[1], FeatureMatrix::spatialMean);
                         int k = done.incrementAndGet();
-                        if (!noProgress) System.err.printf(Locale.ROOT, "probe %d/%d: t=%d block %d: 2x2 %.2f%%, global %.2f%%%n", k, total, t, b, p2, p1);
+                        if (!noProgress) note("probe %d/%d: t=%d block %d: 2x2 %.2f%%, global %.2f%%%n", k, total, t, b, p2, p1);
                         return new Cell(t, b, p2, p1);
                     }));
                 }
@@ -317,10 +323,11 @@ public final class DemoCommand implements Callable<Integer> {
         sb.append(String.format(Locale.ROOT, "  Attention head (noise + flip draws): %6.2f%%  (%+.2f over the linear probe)%n",
                 h2h.attention(), h2h.attention() - h2h.linear()));
         sb.append(String.format(Locale.ROOT, "(%.0f s; results.json, heatmap.png in %s)%n", seconds, out.toAbsolutePath()));
-        System.out.print(sb);
+        spec.commandLine().getOut().print(sb);
+        spec.commandLine().getOut().flush();
     }
 
-    private void writeResults(AdmConfig cfg, Path modelFile, String modelSha256, FashionMnistImages train, FashionMnistImages test, List<Integer> bs,
+    private void writeResults(Provenance provenance, AdmConfig cfg, Path modelFile, String modelSha256, FashionMnistImages train, FashionMnistImages test, List<Integer> bs,
                               List<Cell> grid, Cell best, Cell bestGlobal, double raw, HeadToHead h2h, HeadConfig attention,
                               double seconds) throws IOException {
         ObjectNode r = JSON.createObjectNode();
@@ -350,10 +357,6 @@ public final class DemoCommand implements Callable<Integer> {
                 + " top-1 of the last epoch", attentionLr, Math.max(1, attentionEpochs * 2 / 3), attentionWeightDecay, batch, attentionEpochs));
         c.put("selection", "the best cell is picked on the test subset (best_linear is optimistic by a fraction of a point;"
                 + " the head-to-head fits its probes afresh on more training images)");
-        ObjectNode v = r.putObject("versions");
-        v.put("diffrep", version("org.diffrep", "diffrep-training"));
-        v.put("nd4j", version("org.nd4j", "nd4j-api"));
-        v.put("java", System.getProperty("java.version"));
         ArrayNode g = r.putArray("grid");
         for (Cell cell : grid) {
             g.addObject().put("t", cell.t()).put("block", cell.block()).put("top1", round(cell.top1()))
@@ -369,7 +372,15 @@ public final class DemoCommand implements Callable<Integer> {
                 .put("raw_pixel", round(h2h.rawPixel())).put("linear", round(h2h.linear())).put("attention", round(h2h.attention()));
         r.put("gain_over_raw_pixel", round(best.top1() - raw));
         r.put("seconds", Math.round(seconds));
+        r.set("provenance", provenance.finish().toJson());
         AtomicFiles.writeString(out.resolve("results.json"), JSON.writeValueAsString(r));
+    }
+
+    /** A progress line on the command's error stream, shown at once. */
+    private void note(String format, Object... args) {
+        java.io.PrintWriter err = spec.commandLine().getErr();
+        err.printf(Locale.ROOT, format, args);
+        err.flush();
     }
 
     private static double round(double pct) {
@@ -380,18 +391,6 @@ public final class DemoCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "%.1f%%", v);
     }
 
-
-    /** The artifact version from Maven's pom.properties on the classpath ("dev" when run from classes). */
-    private static String version(String group, String artifact) {
-        try (InputStream in = DemoCommand.class.getResourceAsStream("/META-INF/maven/" + group + "/" + artifact + "/pom.properties")) {
-            if (in == null) return "dev";
-            Properties p = new Properties();
-            p.load(in);
-            return p.getProperty("version", "dev");
-        } catch (IOException e) {
-            return "dev";
-        }
-    }
 
     private static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir)) return;

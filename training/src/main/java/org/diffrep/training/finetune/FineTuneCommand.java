@@ -1,8 +1,12 @@
 package org.diffrep.training.finetune;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.common.cli.Checks;
 import org.diffrep.common.cli.Cli;
+import org.diffrep.common.provenance.Provenance;
+import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.model.checkpoint.Checkpoints;
 import org.diffrep.model.checkpoint.StateDict;
 import org.diffrep.model.unet.AdmConfig;
@@ -17,7 +21,7 @@ import org.diffrep.training.heads.HeadKind;
 import org.diffrep.training.train.EpochMetrics;
 import org.diffrep.training.train.ImageFeeder;
 import org.diffrep.training.train.TrainConfig;
-import org.nd4j.linalg.factory.Nd4j;
+import org.diffrep.training.train.Trainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -27,7 +31,6 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -85,6 +88,15 @@ public final class FineTuneCommand implements Callable<Integer> {
         AdmConfig cfg = in.config();
         String dataset = in.dataset();
         Path checkpoint = in.checkpoint();
+        Path dir = schedule.runDirectory("finetune-" + headOptions.kind() + "-" + dataset);
+        headOptions.check(cfg);
+        schedule.check(dir);
+        Checks.positive("--lr", lr);
+        Checks.notNegative("--backbone-lr", backboneLr);
+        Checks.atLeast("--batch", batch, 1);
+        Checks.atLeast("--accumulate", accumulate, 1);
+        Checks.atLeast("--freeze-blocks", freezeBlocks, 0);
+        Provenance provenance = Provenance.start(spec);
         // fine-tuning draws random batches that must hold every image they name: unreadable ones are
         // screened out (and the run refused past --max-unreadable) before the weights are read
         ImageSource trainImages = in.trainImages().readable();
@@ -111,18 +123,16 @@ public final class FineTuneCommand implements Callable<Integer> {
         run.put("head_seed", headSeed);
         run.set("class_balance", json.valueToTree(balance));
         run.put("class_balance_as_documented", deviation == null);
-        ObjectNode prov = run.putObject("provenance");
-        prov.put("dataset", dataset);
-        prov.put("root", in.root() == null ? "" : in.root().toString());
-        prov.put("checkpoint", checkpoint.toString());
-        prov.put("started", Instant.now().toString());
-        prov.put("nd4j_backend", Nd4j.getBackend().getClass().getName());
-        prov.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
-        prov.put("cores", Runtime.getRuntime().availableProcessors());
-        Path dir = schedule.runDirectory("finetune-" + kind + "-" + dataset);
+        run.set("provenance", provenance.optModel(cfg.name(), checkpoint, in.checkpointSha256()).optDataset(dataset)
+                .optSplit("train", trainImages.describe()).optSplit("eval", evalImages.describe()).optSeed("shuffle_noise_draws", schedule.seed)
+                .optSeed("head_init", headSeed).toJson());
         List<EpochMetrics> history = new FineTuner(graph, new ImageFeeder(trainImages, h.timesteps(), schedule.seed),
                 new ImageFeeder(evalImages, h.timesteps(), schedule.seed), tc, backboneLr, dir, run).optAccumulate(accumulate)
                 .optProgress(!schedule.noProgress).run(schedule.resume);
+        ObjectMapper indented = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode written = (ObjectNode) indented.readTree(dir.resolve(Trainer.RUN).toFile());
+        written.set("provenance", provenance.finish().toJson());
+        AtomicFiles.writeString(dir.resolve(Trainer.RUN), indented.writeValueAsString(written));
         EpochMetrics last = history.get(history.size() - 1);
         PrintWriter pw = spec.commandLine().getOut();
         pw.printf(Locale.ROOT, "finetune %s on %s: %d epochs, eval top-1 %.4f top-5 %.4f; %,d head + %,d U-Net parameters trained, %,d frozen;"

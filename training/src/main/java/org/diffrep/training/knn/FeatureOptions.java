@@ -2,22 +2,21 @@ package org.diffrep.training.knn;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.common.provenance.Provenance;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
-import org.diffrep.training.cache.FeatureColumn;
 import org.diffrep.training.cache.FeatureCache;
+import org.diffrep.training.cache.FeatureColumn;
 import org.diffrep.training.cache.FeatureExtractor;
 import org.diffrep.training.cli.InputOptions;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Inputs;
 import org.diffrep.training.data.Workspace;
 import org.diffrep.training.train.Feeder;
-import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -87,21 +86,14 @@ public final class FeatureOptions {
         f.read(Feeder.range(start, start + count), new int[count], out);
     }
 
-    /** What the features are, for result files. */
-    public ObjectNode describe(ImageSource train, ImageSource eval, FeatureExtractor ex) {
+    /** The provenance record of a kNN or CKA result ({@code started} is when the command began), plus the feature cache used. */
+    public ObjectNode describe(Provenance started, ImageSource train, ImageSource eval, FeatureExtractor ex) {
         Inputs in = resolve();
-        ObjectNode n = new ObjectMapper().createObjectNode();
-        n.put("dataset", in.dataset());
-        if (train != null) n.put("train_split", train.describe());
-        if (eval != null) n.put("eval_split", eval.describe());
-        n.put("config", in.config().name());
-        n.put("checkpoint", in.checkpoint().toString());
-        n.put("checkpoint_sha256", ex.checkpoint());
+        started.optModel(in.config().name(), in.checkpoint(), ex.checkpoint()).optDataset(in.dataset()).optSeed("noise", seed);
+        if (train != null) started.optSplit("train", train.describe());
+        if (eval != null) started.optSplit("eval", eval.describe());
+        ObjectNode n = started.finish().toJson();
         n.put("cache", cacheFolder().toAbsolutePath().toString());
-        n.put("noise_seed", seed);
-        n.put("nd4j_backend", Nd4j.getBackend().getClass().getSimpleName());
-        n.put("java", System.getProperty("java.version"));
-        n.put("created", Instant.now().toString());
         return n;
     }
 

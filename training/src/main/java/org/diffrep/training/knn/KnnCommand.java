@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.common.cli.Cli;
+import org.diffrep.common.provenance.Provenance;
 import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
@@ -69,6 +70,7 @@ public final class KnnCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Provenance provenance = Provenance.start(spec);
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         Inputs in = features.resolve();
         FeatureDefaults.Taps taps = in.config().featureDefaults().analysis();
@@ -90,7 +92,7 @@ public final class KnnCommand implements Callable<Integer> {
         cfg.put("similarity", "cosine (L2-normalised features)");
         cfg.put("vote", "sum over the k nearest of exp(sim/temperature); ties between classes count against the true class");
         cfg.put("chunk", chunk);
-        result.set("provenance", features.describe(train, eval, ex));
+        result.putNull("provenance"); // filled when the result is complete, in this position
         ArrayNode rows = result.putArray("results");
 
         Map<Tap, FeatureColumn> bank = features.cached(train, ex, timesteps, bs, pooling);
@@ -123,6 +125,7 @@ public final class KnnCommand implements Callable<Integer> {
         }
         Path file = out != null ? out : Workspace.runs("knn-" + in.dataset() + ".json");
         if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
+        result.set("provenance", features.describe(provenance, train, eval, ex));
         AtomicFiles.writeString(file, mapper.writeValueAsString(result));
         PrintWriter pw = spec.commandLine().getOut();
         if (json) {

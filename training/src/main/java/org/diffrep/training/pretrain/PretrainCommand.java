@@ -7,6 +7,8 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffrep.common.cli.Cli;
+import org.diffrep.common.provenance.Provenance;
+import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.datasets.DatasetRegistry;
 import org.diffrep.model.checkpoint.NpzWriter;
 import org.diffrep.model.unet.AdmConfig;
@@ -97,6 +99,7 @@ public final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Provenance provenance = Provenance.start(spec);
         Path root = data != null ? data : ShippedFiles.find(ShippedFiles.DATA);
         FashionMnistImages images = FashionMnistImages.of(DatasetRegistry.open("fashion-mnist", root), "train", true);
         if (limit > 0 && limit < images.size()) {
@@ -123,7 +126,7 @@ public final class PretrainCommand implements Callable<Integer> {
             AdmConfig c = AdmConfigs.resolve(config);
             trainer = DdpmTrainer.create(c, images, new DdpmTrainer.Options(batch, lr, warmup, clip, ema, seed));
         }
-        writeRunInfo(trainer, images);
+        writeRunInfo(trainer, images, provenance);
         System.err.printf(Locale.ROOT, "%s: %,d parameters, %s, batch %d, %d steps%n", trainer.config().name(),
                 trainer.parameterCount(), images.describe(), trainer.options().batch(), steps);
 
@@ -157,6 +160,7 @@ public final class PretrainCommand implements Callable<Integer> {
                 }
             }
         }
+        writeRunInfo(trainer, images, provenance.finish());
         double secs = (System.nanoTime() - start) / 1e9;
         long done = trainer.step() - startStep;
         if (done > 0) {
@@ -175,7 +179,7 @@ public final class PretrainCommand implements Callable<Integer> {
                 + " on Fashion-MNIST (batch " + trainer.options().batch() + ")", out.resolve(LOSS_PNG));
     }
 
-    private void writeRunInfo(DdpmTrainer trainer, FashionMnistImages images) throws Exception {
+    private void writeRunInfo(DdpmTrainer trainer, FashionMnistImages images, Provenance provenance) throws Exception {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode run = json.createObjectNode();
         run.set("config", json.valueToTree(trainer.config().toFlags()));
@@ -184,7 +188,9 @@ public final class PretrainCommand implements Callable<Integer> {
         run.put("data", images.describe());
         run.put("target_steps", steps);
         run.put("objective", "DDPM eps-prediction, linear betas 1e-4..0.02, T=1000, t ~ U{0..999}, MSE");
-        json.writeValue(out.resolve("run.json").toFile(), run);
+        run.set("provenance", provenance.optModel(trainer.config().name(), null, null).optDataset("fashion-mnist")
+                .optSplit("train", images.describe()).optSeed("init_noise_batches", trainer.options().seed()).toJson());
+        AtomicFiles.writeString(out.resolve("run.json"), json.writeValueAsString(run));
     }
 
     public static void main(String[] args) {

@@ -90,6 +90,13 @@ class CommandsTest {
         assertThat(run.get("train_data").asText()).startsWith("cub/train (9 images, 64 px");
         assertThat(run.get("eval_data").asText()).startsWith("cub/test (3 images, 64 px");
         assertThat(run.get("input").asText()).isEqualTo("images");
+        JsonNode provenance = run.get("provenance");
+        assertThat(provenance.get("command").asText()).isEqualTo("train");
+        assertThat(provenance.get("diffrep_version").asText()).isNotBlank();
+        assertThat(provenance.get("checkpoint_sha256").asText()).isEqualTo(run.get("checkpoint_sha256").asText());
+        assertThat(provenance.get("splits").get("train").asText()).isEqualTo(run.get("train_data").asText());
+        assertThat(provenance.get("seeds").get("head_init").asLong()).isZero();
+        assertThat(provenance.get("finished").asText()).isGreaterThanOrEqualTo(provenance.get("started").asText());
     }
 
     /** A CUB-200-2011 root in its official layout: {@code classes × perClass} solid-colour JPEGs, the first {@code train} of each class for training. */

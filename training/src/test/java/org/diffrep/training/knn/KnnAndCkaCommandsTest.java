@@ -1,0 +1,76 @@
+package org.diffrep.training.knn;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.diffrep.common.cli.Cli;
+import org.diffrep.training.cka.CkaCommand;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** knn and cka as a user runs them, on the embedded default (the shipped Fashion-MNIST and adm-fmnist model). */
+class KnnAndCkaCommandsTest {
+
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String out, String err) {}
+
+    static Run run(Object command, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Cli.commandLine(command);
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        return new Run(cl.execute(args), out.toString(), err.toString());
+    }
+
+    @Test
+    void knnClassifiesTheShippedDataWellAboveChanceAndRecordsItsProvenance() throws Exception {
+        Path file = dir.resolve("knn.json");
+        Run r = run(new KnnCommand(), "--limit-train", "300", "--limit-eval", "100", "--k", "10", "--t", "10", "--blocks", "13",
+                "--cache", dir.resolve("cache").toString(), "--out", file.toString(), "--no-progress");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("kNN on fashion-mnist/test (100 images").contains("written " + file.toAbsolutePath());
+        JsonNode result = new ObjectMapper().readTree(file.toFile());
+        double top1 = result.get("results").get(0).get("k").get("10").get("top1").asDouble();
+        // ten classes: chance is 0.1; block 13 features of the shipped model separate them far better
+        assertThat(top1).isGreaterThan(0.5);
+        JsonNode p = result.get("provenance");
+        assertThat(p.get("command").asText()).isEqualTo("knn");
+        assertThat(p.get("command_line").toString()).contains("--limit-train", "300");
+        assertThat(p.get("config").asText()).isEqualTo("adm-fmnist");
+        assertThat(p.get("checkpoint_sha256").asText()).hasSize(64);
+        assertThat(p.get("splits").get("train").asText()).startsWith("fashion-mnist/train (300 images");
+        assertThat(p.get("diffrep_version").asText()).isNotBlank();
+        assertThat(p.get("finished").isNull()).isFalse();
+    }
+
+    @Test
+    void ckaOfABlockWithItselfIsOneAndOfTwoBlocksLess() throws Exception {
+        Path out = dir.resolve("cka");
+        Run r = run(new CkaCommand(), "--limit-eval", "64", "--t", "10", "--blocks", "4,13", "--pool", "avg:2",
+                "--cache", dir.resolve("cache").toString(), "--out", out.toString(), "--no-progress");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode result = new ObjectMapper().readTree(out.resolve("cka.json").toFile());
+        JsonNode cka = result.get("cka");
+        assertThat(cka.get(0).get(0).asDouble()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(cka.get(0).get(1).asDouble()).isBetween(0.0, 0.999).isEqualTo(cka.get(1).get(0).asDouble());
+        assertThat(result.get("provenance").get("command").asText()).isEqualTo("cka");
+        assertThat(out.resolve("cka.png")).exists();
+    }
+
+    @Test
+    void aBlockTheModelDoesNotHaveIsOneLineAndExitTwo() {
+        Run r = run(new KnnCommand(), "--limit-train", "20", "--limit-eval", "10", "--blocks", "20", "--cache",
+                dir.resolve("cache").toString(), "--out", dir.resolve("k.json").toString(), "--no-progress");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().strip()).startsWith("error: ").contains("20").contains("1..19").hasLineCount(1);
+    }
+}
