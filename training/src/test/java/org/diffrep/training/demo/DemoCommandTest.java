@@ -62,7 +62,11 @@ class DemoCommandTest {
         // a linear probe on raw pixels learns Fashion-MNIST far above chance even from 200 images
         assertThat(r.path("raw_pixel").path("top1").asDouble()).isGreaterThan(30.0);
         assertThat(r.path("config").path("train_size").asInt()).isEqualTo(200);
-        assertThat(r.path("versions").path("java").asText()).isNotEmpty();
+        JsonNode provenance = r.path("provenance");
+        assertThat(provenance.path("command").asText()).isEqualTo("demo");
+        assertThat(provenance.path("machine").path("java").asText()).isNotEmpty();
+        assertThat(provenance.path("checkpoint").asText()).isEqualTo(model.toAbsolutePath().toString());
+        assertThat(provenance.path("splits").path("train").asText()).contains("200");
         assertThat(ImageIO.read(out.resolve("heatmap.png").toFile())).isNotNull();
         assertThat(Files.exists(out.resolve("heatmap-global.png"))).isTrue();
     }
