@@ -20,6 +20,7 @@ import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
 import org.diffrep.training.probe.FeatureMatrix;
+import org.diffrep.training.seg.SegmentationDemo;
 import org.diffrep.training.probe.LogisticRegression;
 import org.diffrep.training.train.EpochMetrics;
 import org.diffrep.training.train.OptimizerKind;
@@ -63,6 +64,11 @@ import java.util.stream.IntStream;
                 "Prints a table and writes results.json, heatmap.png (2x2) and heatmap-global.png into --out."})
 public final class DemoCommand implements Callable<Integer> {
 
+    @Option(names = "--task", defaultValue = "classification",
+            description = "classification (the probes and heads above) or segmentation (each pixel background or its garment's class:"
+                    + " seg-linear on the best (t, block) of a small grid against the same classifier on the raw pixel; results.json and"
+                    + " segmentation.png) (default: ${DEFAULT-VALUE})")
+    String task;
     @Option(names = {"--checkpoint", "--model"}, description = "EMA weights (.npz/.pt) (default: the shipped " + ShippedFiles.MODEL + ")")
     Path model;
     @Option(names = "--config", defaultValue = "adm-fmnist", description = "ADM config of the model (default: ${DEFAULT-VALUE})")
@@ -135,6 +141,11 @@ public final class DemoCommand implements Callable<Integer> {
         Provenance provenance = Provenance.start(spec);
         long begin = System.nanoTime();
         Inputs in = Inputs.builder().optDataset(Inputs.DEFAULT_DATASET).optRoot(data).optConfig(config).optCheckpoint(model).build();
+        if (task.equalsIgnoreCase("segmentation")) {
+            return new SegmentationDemo(in.config(), in.checkpoint(), in.checkpointSha256(), in.openDataset(), out,
+                    SegmentationDemo.defaults(seed), !noProgress).run();
+        }
+        if (!task.equalsIgnoreCase("classification")) throw new IllegalArgumentException("--task is classification or segmentation, not " + task);
         Path modelFile = in.checkpoint();
         AdmConfig cfg = in.config();
         if (cfg.inChannels() != 1 || cfg.imageSize() != FashionMnistImages.SIDE) {
