@@ -100,8 +100,8 @@ public final class SegmentationDemo {
         StateDict weights = Checkpoints.read(modelFile);
         List<Cell> grid = grid(weights, gridTrain, gridVal);
         Cell best = grid.stream().max(Comparator.comparingDouble(Cell::miou)).orElseThrow();
-        System.err.printf(Locale.ROOT, "best cell t=%d block %d (validation mIoU %.2f%%): training seg-linear graph-native%n",
-                best.t(), best.block(), 100 * best.miou());
+        System.err.printf(Locale.ROOT, "best cell t=%d block %d (validation mIoU %.2f%%): seg-linear on %d training images%n",
+                best.t(), best.block(), 100 * best.miou(), s.trainImages());
 
         SegTrainConfig tc = new SegTrainConfig(s.iterations(), s.batch(), s.lr(), 0, 0, 1.0, s.seed(), 100, s.iterations());
         SegHeadConfig head = new SegHeadConfig(SegHeadKind.SEG_LINEAR, List.of(best.t()), List.of(best.block()), train.numClasses(), 0, 0);
