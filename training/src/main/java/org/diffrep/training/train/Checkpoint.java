@@ -13,6 +13,7 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UTFDataFormatException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * A training state on disk: a JSON document (epoch, configs, metrics so far) and named float
@@ -33,11 +35,21 @@ public record Checkpoint(String json, Map<String, INDArray> arrays) {
 
     private static final byte[] MAGIC = "DRCKPT01".getBytes(StandardCharsets.US_ASCII);
 
+    /**
+     * Writes the checkpoint over {@code file} atomically. When the disk refuses (full, read-only,
+     * gone), {@code file} keeps the previous checkpoint, the partial file is removed, and the error
+     * says so in one line, so the run can be resumed from the last good state once there is room.
+     */
     public void write(Path file) throws IOException {
+        write(file, UnaryOperator.identity());
+    }
+
+    /** As {@link #write(Path)}, with the file's stream wrapped by {@code disk} (tests put a size-limited one here). */
+    void write(Path file, UnaryOperator<OutputStream> disk) throws IOException {
         Path tmp = AtomicFiles.tempFor(file);
         try {
             try (FileOutputStream fos = new FileOutputStream(tmp.toFile());
-                 DataOutputStream out = new DataOutputStream(new BufferedOutputStream(fos, 1 << 20))) {
+                 DataOutputStream out = new DataOutputStream(new BufferedOutputStream(disk.apply(fos), 1 << 20))) {
                 out.write(MAGIC);
                 byte[] j = json.getBytes(StandardCharsets.UTF_8);
                 out.writeInt(j.length);
@@ -54,6 +66,11 @@ public record Checkpoint(String json, Map<String, INDArray> arrays) {
                 fos.getFD().sync();
             }
             AtomicFiles.publish(tmp, file);
+        } catch (IOException e) {
+            String kept = Files.isRegularFile(file) ? "the previous checkpoint there is intact: free space and continue with --resume"
+                    : "no earlier checkpoint exists: free space and start again";
+            throw new UserInputException("could not write checkpoint " + file + " (" + (e.getMessage() != null ? e.getMessage() : e)
+                    + "); " + kept, e);
         } finally {
             Files.deleteIfExists(tmp);
         }

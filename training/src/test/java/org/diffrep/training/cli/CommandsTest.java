@@ -76,6 +76,20 @@ class CommandsTest {
         JsonNode eval = new ObjectMapper().readTree(out.resolve("eval.json").toFile());
         assertThat(eval.get("top1").asDouble()).isEqualTo(lastTop1);
         assertThat(eval.get("images").asInt()).isEqualTo(8);
+
+        // results first: when eval.json cannot be written (here a folder holds its name; tests run as root,
+        // so a read-only folder would not stop them) the metrics are printed, then one error line, exit 2
+        Files.delete(out.resolve("eval.json"));
+        Files.createDirectories(out.resolve("eval.json")).resolve("in-the-way").toFile().createNewFile();
+        StringWriter printed = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Cli.commandLine(new EvalCommand());
+        cl.setOut(new PrintWriter(printed));
+        cl.setErr(new PrintWriter(err));
+        assertThat(cl.execute("--run", out.toString(), "--no-progress")).isEqualTo(2);
+        assertThat(printed.toString()).contains("top-1 " + String.format(java.util.Locale.ROOT, "%.4f", lastTop1));
+        assertThat(err.toString()).startsWith("error: could not write " + out.resolve("eval.json")).contains("the metrics above are not saved")
+                .hasLineCount(1);
     }
 
     @Test
