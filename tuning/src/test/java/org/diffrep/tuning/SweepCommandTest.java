@@ -24,8 +24,6 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class SweepCommandTest {
 
@@ -69,7 +67,6 @@ class SweepCommandTest {
 
     @Test
     void withoutDatasetAndConfigItSweepsTheShippedModel() throws Exception {
-        assumeTrue(shippedModel(), "the demo model " + ShippedFiles.MODEL + " is not in this checkout yet");
         Path space = Files.writeString(dir.resolve("space.yaml"), "t: [100]\nblocks: [10]\ntrain: {epochs: 1, batch: 32}\n");
         assertThat(run("--space", space.toString(), "--limit-train", "64", "--limit-eval", "32", "--out", dir.resolve("out").toString(), "--no-progress"))
                 .as(err.toString()).isZero();
@@ -99,21 +96,19 @@ class SweepCommandTest {
                 .contains("2 candidates: 0 finished earlier, 2 trained now").contains("1 backbone pass(es), 96 noised images");
     }
 
+    /** A diffrep home without the shipped model (an empty folder): the embedded default names the file and the option. */
     @Test
     void withoutTheShippedModelTheEmbeddedDefaultSaysWhatIsMissing() throws Exception {
-        assumeFalse(shippedModel(), "the demo model is shipped");
+        Path emptyHome = Files.createDirectories(dir.resolve("empty-home"));
         Path space = Files.writeString(dir.resolve("space.yaml"), "t: [100]\nblocks: [10]\n");
-        assertThat(run("--space", space.toString(), "--out", dir.resolve("out").toString())).isEqualTo(2);
-        assertThat(err.toString()).contains(ShippedFiles.MODEL).contains("pass --checkpoint");
-    }
-
-    private static boolean shippedModel() {
+        System.setProperty("diffrep.home", emptyHome.toString());
         try {
-            ShippedFiles.find(ShippedFiles.MODEL);
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
+            assertThat(run("--space", space.toString(), "--out", dir.resolve("out").toString())).isEqualTo(2);
+        } finally {
+            System.clearProperty("diffrep.home");
         }
+        assertThat(err.toString()).startsWith("error: ").contains(ShippedFiles.DATA).contains("pass --root").hasLineCount(1);
+        assertThat(dir.resolve("out")).doesNotExist();
     }
 
     /**

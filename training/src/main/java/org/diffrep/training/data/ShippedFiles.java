@@ -21,7 +21,13 @@ public final class ShippedFiles {
 
     public static Path find(String relative) {
         String home = System.getProperty("diffrep.home", System.getenv("DIFFREP_HOME"));
-        if (home != null && Files.exists(Path.of(home).resolve(relative))) return Path.of(home).resolve(relative);
+        if (home != null) {
+            // a named home is the checkout: a copy elsewhere (say, above the working folder) is not used behind its back
+            Path file = Path.of(home).resolve(relative);
+            if (Files.exists(file)) return file;
+            throw new UserInputException("cannot find " + relative + " in the diffrep home " + home + " (diffrep.home / DIFFREP_HOME):"
+                    + " point it at the clone, or pass the path explicitly");
+        }
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             if (Files.exists(dir.resolve(relative))) return dir.resolve(relative);
         }
