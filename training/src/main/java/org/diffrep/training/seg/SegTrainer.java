@@ -166,7 +166,7 @@ public final class SegTrainer {
     /** Positions i·B … i·B + B − 1 of the endless sequence of per-pass seeded permutations. */
     int[] batchIndices(int iteration) {
         int n = train.size();
-        int[] idx = new int[Math.min(config.batchSize(), Integer.MAX_VALUE)];
+        int[] idx = new int[config.batchSize()];
         int[] perm = null;
         long permPass = -1;
         for (int j = 0; j < idx.length; j++) {

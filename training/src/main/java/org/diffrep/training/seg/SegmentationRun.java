@@ -110,20 +110,20 @@ public final class SegmentationRun {
         if (!sha.equals(desc.get("checkpoint_sha256").asText())) {
             throw new IllegalStateException("U-Net weights differ from the ones the head was trained on (" + setup.checkpoint() + ")");
         }
-        Checkpoint saved2 = Checkpoint.read(runDir.resolve(Trainer.CHECKPOINT));
+        Checkpoint trained = Checkpoint.read(runDir.resolve(Trainer.CHECKPOINT));
         AdmConfig config = setup.admConfig();
         ImageDataset ds = setup.open();
         SegData eval = new DatasetSegData(ds, setup.evalSplit() != null ? setup.evalSplit() : ds.evalSplit(), setup.loader(config.imageSize()),
                 setup.limitEval(), setup.threads());
         StateDict weights = Checkpoints.read(Path.of(setup.checkpoint()));
         SegGraph graph = SegGraph.onBackbone(head, config, weights::get, setup.headSeed());
-        SegTrainer.loadHead(graph, saved2);
+        SegTrainer.loadHead(graph, trained);
         SegMetrics.Result r = SegEvaluator.evaluate(graph, new SegFeeder(eval, SegGraph.Input.IMAGES, head.timesteps(), tc.seed()),
                 batch != null ? batch : tc.evalBatch(), predictions, progress);
         ObjectNode result = SegTrainer.scores(r, eval.classNames());
         result.put("split", eval.describe());
         result.put("images", eval.size());
-        result.put("iterations_trained", SegTrainer.JSON.readTree(saved2.json()).get("iterations_done").asInt());
+        result.put("iterations_trained", SegTrainer.JSON.readTree(trained.json()).get("iterations_done").asInt());
         if (predictions != null) result.put("predictions", predictions.toAbsolutePath().toString());
         AtomicFiles.writeString(runDir.resolve("eval.json"), SegTrainer.JSON.writeValueAsString(result));
         pw.printf(Locale.ROOT, "%s on %s: mIoU %.2f%%, mean accuracy %.2f%%, pixel accuracy %.2f%% (%d classes scored)%s%n", head.kind(),
