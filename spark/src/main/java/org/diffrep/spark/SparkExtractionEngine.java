@@ -1,6 +1,6 @@
 package org.diffrep.spark;
 
-import org.diffrep.datasets.TooManyUnreadableImagesException;
+import org.diffrep.common.UserInputException;
 import org.diffrep.training.cache.ExtractionEngine;
 import org.diffrep.training.cache.ExtractionReport;
 import org.diffrep.training.cache.ExtractionSpec;
@@ -104,23 +104,31 @@ public final class SparkExtractionEngine implements ExtractionEngine {
     record ComputeShard(ExtractionSpec spec) implements ShardTask<ShardOutcome> {
         @Override
         public ShardOutcome compute(int shard, int cores) throws InterruptedException {
-            ShardedExtraction ex = spec.open();
-            ShardOutcome o = ex.computeShard(shard);
-            while (o.status() == ShardOutcome.Status.HELD) {
-                Thread.sleep(500);
-                o = ex.computeShard(shard);
+            try {
+                ShardedExtraction ex = spec.open();
+                ShardOutcome o = ex.computeShard(shard);
+                while (o.status() == ShardOutcome.Status.HELD) {
+                    Thread.sleep(500);
+                    o = ex.computeShard(shard);
+                }
+                return o;
+            } catch (UserInputException e) {
+                // the user's data or options, not a bug: Spark logs a failed task with its exception's
+                // trace, which would bury the one-line report; this one travels without a trace
+                UserInputException plain = new UserInputException(e.getMessage());
+                plain.setStackTrace(new StackTraceElement[0]);
+                throw plain;
             }
-            return o;
         }
     }
 
     /**
-     * The user-facing error a task died of, when it is one (too many unreadable images): Spark wraps
-     * task failures in its own exception.
+     * The user-facing error a task died of, when it is one (too many unreadable images, a full disk):
+     * Spark wraps task failures in its own exception.
      */
     static RuntimeException unwrap(Exception e) {
         for (Throwable c = e; c != null; c = c.getCause()) {
-            if (c instanceof TooManyUnreadableImagesException t) return t;
+            if (c instanceof UserInputException u) return u;
         }
         if (e instanceof RuntimeException r) return r;
         return new IllegalStateException("the Spark job failed: " + e.getMessage(), e);
