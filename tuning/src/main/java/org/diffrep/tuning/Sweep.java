@@ -137,7 +137,7 @@ public final class Sweep {
             Tasks tasks = new Tasks(log, stored, pending, all.size());
             if (!pending.isEmpty()) {
                 List<TerminationCondition> stop = new ArrayList<>();
-                // exactly the number of tasks: a larger count keeps execute() waiting forever (feasibility.md §6)
+                // exactly the number of tasks: a larger count keeps execute() waiting forever (docs/method.md §5)
                 stop.add(new MaxCandidatesCondition(pending.size()));
                 if (space.maxMinutes() > 0) stop.add(new MaxTimeCondition(Math.round(space.maxMinutes() * 60_000), TimeUnit.MILLISECONDS));
                 OptimizationConfiguration conf = new OptimizationConfiguration.Builder()

@@ -15,7 +15,7 @@ class DiffusionScheduleTest {
 
     @Test
     void linearScheduleMatchesTheReferenceTable() {
-        // METHOD.md §2 and the adm-tiny fixture's float64 coefficients (guided-diffusion, numpy)
+        // docs/method.md §1 and the adm-tiny fixture's float64 coefficients (guided-diffusion, numpy)
         assertThat(schedule.beta(0)).isEqualTo(1e-4);
         assertThat(schedule.beta(999)).isCloseTo(0.02, within(1e-15));
         assertThat(schedule.beta(150)).isCloseTo(3.0880e-3, within(1e-7));

@@ -4,7 +4,7 @@ import java.util.Map;
 
 /**
  * Images per class of a training split. The semi-supervised subsets are SimCLR's class-balanced
- * lists (METHOD.md §5.2): IN-1% has 12,811 images with 12 or 13 per class, IN-10% 128,116 with 128
+ * lists (docs/method.md §4): IN-1% has 12,811 images with 12 or 13 per class, IN-10% 128,116 with 128
  * or 129, all 1,000 classes present.
  *
  * @param classes        classes of the dataset

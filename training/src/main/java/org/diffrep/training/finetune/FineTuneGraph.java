@@ -26,7 +26,7 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * A head on a trainable U-Net in one SameDiff graph, for fine-tuning (METHOD.md §4.5). The U-Net is
+ * A head on a trainable U-Net in one SameDiff graph, for fine-tuning (docs/method.md §2.5). The U-Net is
  * built only up to the deepest block the head reads, so the decoder after it and the output head
  * are never executed nor trained (the official code leaves them in the model but outside the loss).
  * Blocks 1..k can be frozen: their parameters, and the timestep embedding that every block shares,

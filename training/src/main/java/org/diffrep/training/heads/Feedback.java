@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * DifFeed's feedback networks (METHOD.md §4.4): for each decoder block d of the strategy, Conv1×1
+ * DifFeed's feedback networks (docs/method.md §2.4): for each decoder block d of the strategy, Conv1×1
  * (C_d → C_e, no bias) → BatchNorm → ReLU applied to the first pass's block d, added to the output of
  * its mirror encoder block e = N+1−d in the second pass (N = 37 blocks for ADM-256). Parameter names
  * start with {@value #PREFIX}.

@@ -5,7 +5,7 @@ import org.diffrep.model.features.Pooling;
 
 import java.util.Locale;
 
-/** The head families of the paper (METHOD.md §4). */
+/** The head families of the paper (docs/method.md §2). */
 public enum HeadKind {
     LINEAR, MLP, CNN, ATTENTION, DIFFORMER, DIFFEED;
 

@@ -14,7 +14,7 @@ import java.util.List;
  * Parameter names start with {@value #PREFIX}.
  *
  * <ul>
- *   <li>linear: adaptive pool → flatten (C-major) → Linear (official {@code Head}, METHOD.md §4.1);</li>
+ *   <li>linear: adaptive pool → flatten (C-major) → Linear (official {@code Head}, docs/method.md §2.1);</li>
  *   <li>mlp: the same features → (Linear → ReLU)* → Linear;</li>
  *   <li>cnn: Conv3×3(C→a) → ReLU → Conv1×1(a→b) → ReLU → global average → Linear(b→K). The paper
  *       never released this head (Table 12 only names "CNN-1k-a-b": 1024 input channels, two convs
@@ -25,7 +25,7 @@ import java.util.List;
  *   <li>attention / difformer / diffeed: per-block tokenizer (adaptive pool to min(side, cap),
  *       LayerNorm over [C, s, s], Conv1×1 C→dim), tokens of all blocks concatenated in ascending block
  *       order, CLS prepended, transformer blocks shared across t, CLS outputs of the t's concatenated
- *       → Linear(dim·|T|, K) (official {@code AttentionFusion}, METHOD.md §4.2–4.3).</li>
+ *       → Linear(dim·|T|, K) (official {@code AttentionFusion}, docs/method.md §2.2–2.3).</li>
  * </ul>
  * With several t, the per-sample features of each t are concatenated in t-list order before the
  * classifier (linear, mlp, cnn) just as the attention heads concatenate their CLS outputs.

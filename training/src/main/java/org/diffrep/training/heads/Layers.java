@@ -52,7 +52,7 @@ public final class Layers {
 
     /**
      * {@code nn.LayerNorm([C, s, s])}: statistics over the whole map of each sample, element-wise
-     * affine of shape [C, s, s] (the tokenizer's norm, METHOD.md pitfall 8).
+     * affine of shape [C, s, s] (the tokenizer's norm, docs/method.md §2.2).
      */
     public static SDVariable layerNormMap(HeadParams p, SDVariable x, String name, long c, long s) {
         SDVariable flat = x.reshape(-1, c * s * s);

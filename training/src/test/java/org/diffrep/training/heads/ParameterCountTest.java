@@ -9,7 +9,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Parameter counts with the paper's dimensions against METHOD.md §4 (no backbone built). */
+/** Parameter counts with the paper's dimensions against docs/method.md §2 (no backbone built). */
 class ParameterCountTest {
 
     private static final AdmConfig ADM256 = AdmConfigs.get("adm-256-uncond");
