@@ -5,6 +5,7 @@ import org.diffrep.model.diffusion.DiffusionSchedule;
 import org.diffrep.model.unet.AdmUNet;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.Random;
 import java.util.function.IntConsumer;
@@ -46,7 +47,7 @@ public final class Sampler {
         for (int i = seq.length - 1; i >= 0; i--) {
             int t = seq[i];
             int prev = i == 0 ? -1 : seq[i - 1];
-            INDArray eps = net.forward(x, Nd4j.valueArrayOf(new long[] {n}, (float) t));
+            INDArray eps = epsilon(net.forward(x, Nd4j.valueArrayOf(new long[] {n}, (float) t)), c);
             double ab = schedule.alphaCumprod(t);
             double abPrev = prev < 0 ? 1.0 : schedule.alphaCumprod(prev);
             INDArray x0 = x.sub(eps.mul(Math.sqrt(1 - ab))).divi(Math.sqrt(ab));
@@ -73,6 +74,19 @@ public final class Sampler {
         int[] r = new int[n];
         for (int i = 0; i < n; i++) r[i] = i;
         return r;
+    }
+
+    /**
+     * The predicted noise in the U-Net's output: all of it for an ε-only model, the first
+     * {@code channels} channels for a learned-variance one (guided-diffusion's {@code learn_sigma},
+     * as the paper's 256×256 model: [ε | variance interpolation], of which sampling with the fixed
+     * posterior variance uses only ε).
+     */
+    static INDArray epsilon(INDArray output, int channels) {
+        long out = output.size(1);
+        if (out == channels) return output;
+        if (out == 2L * channels) return output.get(NDArrayIndex.all(), NDArrayIndex.interval(0, channels), NDArrayIndex.all(), NDArrayIndex.all()).dup();
+        throw new IllegalStateException("a U-Net with " + channels + " input channels returned " + out + " channels: neither ε nor [ε | σ]");
     }
 
     /** guided-diffusion's "ddimN" spacing: N evenly strided steps starting at 0. */

@@ -5,10 +5,11 @@ import org.diffrep.model.unet.AdmUNet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import javax.imageio.ImageIO;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,6 +40,27 @@ class SamplerTest {
             assertThat(a.maxNumber().doubleValue()).as(m.name()).isLessThanOrEqualTo(1.0 + 1e-5);
             assertThat(a.minNumber().doubleValue()).as(m.name()).isGreaterThanOrEqualTo(-1.0 - 1e-5);
         }
+    }
+
+    /** The paper's model predicts [ε | σ] (learn_sigma): sampling reads ε from the first half, as on adm-tiny's 6 output channels. */
+    @Test
+    void samplesFromALearnedVarianceModel() {
+        AdmUNet net = AdmUNet.builder(org.diffrep.model.unet.AdmConfigs.get("adm-tiny")).optRandomWeights(7).build();
+        assertThat(net.config().outChannels()).isEqualTo(2 * net.config().inChannels());
+        INDArray a = new Sampler(net, DiffusionSchedule.linear(50)).sample(1, Sampler.Method.DDIM, 2, 0.0, 5, i -> { });
+        assertThat(a.shape()).containsExactly(1, 3, 64, 64);
+        assertThat(a.maxNumber().doubleValue()).isLessThanOrEqualTo(1.0 + 1e-5);
+        assertThat(a.minNumber().doubleValue()).isGreaterThanOrEqualTo(-1.0 - 1e-5);
+        assertThat(Double.isFinite(a.sumNumber().doubleValue())).isTrue();
+    }
+
+    @Test
+    void theNoiseOfALearnedVarianceOutputIsItsFirstHalf() {
+        INDArray out = Nd4j.arange(2 * 6 * 2 * 2).reshape(2, 6, 2, 2).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+        INDArray eps = Sampler.epsilon(out, 3);
+        assertThat(eps.shape()).containsExactly(2, 3, 2, 2);
+        assertThat(eps.getFloat(1, 2, 1, 1)).isEqualTo(out.getFloat(1, 2, 1, 1));
+        assertThat(Sampler.epsilon(eps, 3)).isSameAs(eps);
     }
 
     @Test
