@@ -125,14 +125,33 @@ class SweepCommandTest {
                 "-Dorg.bytedeco.javacpp.maxphysicalbytes=0", "-Dorg.bytedeco.javacpp.maxbytes=0", "-cp", System.getProperty("java.class.path"),
                 SweepCommand.class.getName()));
         command.addAll(List.of(tiny(space, killed)));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile());
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put("OMP_NUM_THREADS", "1");
         Process child = pb.start();
-        long deadline = System.nanoTime() + 150_000_000_000L;
-        while (lines(results) < 3 && child.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
-        child.destroyForcibly().waitFor();
+        // the child prints "[3/8] ..." right after appending its 3rd result: SIGKILL it on that line,
+        // while it starts the 4th candidate (a watchdog ends a child that never gets there)
+        Thread watchdog = new Thread(() -> {
+            try {
+                if (!child.waitFor(150, java.util.concurrent.TimeUnit.SECONDS)) child.destroyForcibly();
+            } catch (InterruptedException e) {
+                child.destroyForcibly();
+            }
+        });
+        watchdog.setDaemon(true);
+        watchdog.start();
+        StringBuilder log = new StringBuilder();
+        try (var reader = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                log.append(line).append('\n');
+                if (line.startsWith("[3/")) {
+                    child.destroyForcibly();
+                    break;
+                }
+            }
+        }
+        child.waitFor();
         int done = lines(results);
-        assertThat(done).as(Files.readString(dir.resolve("child.log"))).isBetween(3, 7);
+        assertThat(done).as(log.toString()).isBetween(3, 4);
         // a kill during an append leaves a torn last line
         Files.writeString(results, "{\"id\":\"t150_b2", StandardOpenOption.APPEND);
 
