@@ -5,7 +5,7 @@ import org.diffrep.model.checkpoint.StateDict;
 import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.model.unet.AdmUNet;
 import org.diffrep.training.cache.BackboneExtractor;
-import org.diffrep.training.data.SyntheticImages;
+import org.diffrep.training.data.GeneratedSquares;
 
 import java.nio.file.Path;
 
@@ -36,11 +36,11 @@ final class TinySweep {
         return new BackboneExtractor(net, "adm-tiny-fixture");
     }
 
-    static SyntheticImages train() {
-        return new SyntheticImages(64, TRAIN, 4, 1);
+    static GeneratedSquares train() {
+        return new GeneratedSquares(64, TRAIN, 4, 1);
     }
 
-    static SyntheticImages eval() {
-        return new SyntheticImages(64, EVAL, 4, 2);
+    static GeneratedSquares eval() {
+        return new GeneratedSquares(64, EVAL, 4, 2);
     }
 }

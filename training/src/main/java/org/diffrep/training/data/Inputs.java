@@ -208,7 +208,7 @@ public final class Inputs {
     private ImageSource split(String name, boolean training, int limit) {
         if (dataset.equals(SYNTHETIC)) {
             int count = limit > 0 ? limit : training ? 64 : 32;
-            return new SyntheticImages(config.imageSize(), count, 4, training ? 1 : 2, config.inChannels());
+            return new GeneratedSquares(config.imageSize(), count, 4, training ? 1 : 2, config.inChannels());
         }
         ImageDataset ds = openDataset();
         String split = name != null ? name : training ? ds.trainSplit() : ds.evalSplit();

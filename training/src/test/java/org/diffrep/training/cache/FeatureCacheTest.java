@@ -2,7 +2,7 @@ package org.diffrep.training.cache;
 
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
-import org.diffrep.training.data.SyntheticImages;
+import org.diffrep.training.data.GeneratedSquares;
 import org.diffrep.training.train.Feeder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +25,7 @@ class FeatureCacheTest {
     @TempDir
     Path dir;
 
-    private final SyntheticImages images = new SyntheticImages(16, 10, 4, 1);
+    private final GeneratedSquares images = new GeneratedSquares(16, 10, 4, 1);
 
     private FeatureCache.Request request(int draws) {
         return new FeatureCache.Request(images, List.of(90, 150), List.of(24), b -> Pooling.avg(2), 3, draws, 4);

@@ -5,7 +5,7 @@ import org.diffrep.common.util.FileHashes;
 import org.diffrep.model.features.NoiseSource;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
-import org.diffrep.training.data.SyntheticImages;
+import org.diffrep.training.data.GeneratedSquares;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
@@ -40,7 +40,7 @@ class ShardedExtractionTest {
     @TempDir
     Path dir;
 
-    private static final SyntheticImages IMAGES = new SyntheticImages(16, 22, 4, 1);
+    private static final GeneratedSquares IMAGES = new GeneratedSquares(16, 22, 4, 1);
     private static final List<Tap> TAPS = List.of(new Tap(90, 24), new Tap(150, 24), new Tap(150, 12));
 
     private static ShardedExtraction extraction(Path root, FeatureExtractor ex, int shardSize) {
@@ -165,7 +165,7 @@ class ShardedExtractionTest {
         IntFunction<Pooling> pooling = b -> head.pool();
         FeatureCache.Request many = new FeatureCache.Request(IMAGES, List.of(150), List.of(24), pooling, 5, 2, 3, 6);
         FeatureCache.Request one = new FeatureCache.Request(IMAGES, List.of(150), List.of(24), pooling, 5, 2, 3, 1000);
-        SyntheticImages evalImages = new SyntheticImages(16, 8, 4, 2);
+        GeneratedSquares evalImages = new GeneratedSquares(16, 8, 4, 2);
         FeatureCache.Request eval = new FeatureCache.Request(evalImages, List.of(150), List.of(24), pooling, 5, 1, 3);
         try (CachedSplit sharded = new FeatureCache(dir.resolve("many")).optProgress(false).ensure(many, new FakeExtractor());
              CachedSplit single = new FeatureCache(dir.resolve("one")).optProgress(false).ensure(one, new FakeExtractor());

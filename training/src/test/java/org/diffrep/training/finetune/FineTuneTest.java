@@ -5,7 +5,7 @@ import org.diffrep.model.checkpoint.StateDict;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.training.TestFixtures;
-import org.diffrep.training.data.SyntheticImages;
+import org.diffrep.training.data.GeneratedSquares;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
 import org.diffrep.training.train.EpochMetrics;
@@ -48,8 +48,8 @@ class FineTuneTest {
         Map<String, float[]> headBefore = new HashMap<>();
         for (String k : g.headNames()) headBefore.put(k, g.array(k).dup().data().asFloat());
 
-        ImageFeeder train = new ImageFeeder(new SyntheticImages(64, 8, 2, 1), T, 0);
-        ImageFeeder eval = new ImageFeeder(new SyntheticImages(64, 4, 2, 2), T, 0);
+        ImageFeeder train = new ImageFeeder(new GeneratedSquares(64, 8, 2, 1), T, 0);
+        ImageFeeder eval = new ImageFeeder(new GeneratedSquares(64, 4, 2, 2), T, 0);
         TrainConfig tc = TrainConfig.builder(1e-2, 4).optEpochs(1).optMomentum(0.9).build();
         Path out = dir.resolve("run");
         java.io.PrintStream stdout = System.out;
@@ -102,8 +102,8 @@ class FineTuneTest {
         AdmConfig config = AdmConfigs.get("adm-tiny");
         StateDict weights = TestFixtures.admTinyWeights();
         HeadConfig head = HeadConfig.defaults(HeadKind.LINEAR, T, List.of(4), 2);
-        ImageFeeder train = new ImageFeeder(new SyntheticImages(64, 4, 2, 1), T, 0);
-        ImageFeeder eval = new ImageFeeder(new SyntheticImages(64, 2, 2, 2), T, 0);
+        ImageFeeder train = new ImageFeeder(new GeneratedSquares(64, 4, 2, 1), T, 0);
+        ImageFeeder eval = new ImageFeeder(new GeneratedSquares(64, 2, 2, 2), T, 0);
         FineTuneGraph whole = FineTuneGraph.build(head, config, weights::get, 0, 0);
         new FineTuner(whole, train, eval, TrainConfig.builder(1e-2, 4).optEpochs(1).build(), 1e-2, dir.resolve("a"),
                 new ObjectMapper().createObjectNode()).optProgress(false).run(false);

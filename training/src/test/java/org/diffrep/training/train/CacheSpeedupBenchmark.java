@@ -10,7 +10,7 @@ import org.diffrep.training.TestFixtures;
 import org.diffrep.training.cache.BackboneExtractor;
 import org.diffrep.training.cache.CachedSplit;
 import org.diffrep.training.cache.FeatureCache;
-import org.diffrep.training.data.SyntheticImages;
+import org.diffrep.training.data.GeneratedSquares;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
@@ -43,8 +43,8 @@ class CacheSpeedupBenchmark {
     void graphNativeVersusCachedEpochs() throws Exception {
         StateDict w = TestFixtures.admTinyWeights();
         AdmConfig tiny = AdmConfigs.get("adm-tiny");
-        SyntheticImages train = new SyntheticImages(64, 64, 4, 1);
-        SyntheticImages eval = new SyntheticImages(64, 32, 4, 2);
+        GeneratedSquares train = new GeneratedSquares(64, 64, 4, 1);
+        GeneratedSquares eval = new GeneratedSquares(64, 32, 4, 2);
         TrainConfig cfg = TrainConfig.builder(0.01, 16).optEpochs(3).optOptimizer(OptimizerKind.ADAM).build();
         for (HeadConfig head : List.of(HeadConfig.defaults(HeadKind.LINEAR, List.of(150), List.of(24), 4),
                 HeadConfig.defaults(HeadKind.ATTENTION, List.of(150), List.of(24), 4).withTransformer(64, 4, 4, 2))) {

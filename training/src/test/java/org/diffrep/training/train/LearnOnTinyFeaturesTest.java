@@ -8,7 +8,7 @@ import org.diffrep.training.TestFixtures;
 import org.diffrep.training.cache.BackboneExtractor;
 import org.diffrep.training.cache.CachedSplit;
 import org.diffrep.training.cache.FeatureCache;
-import org.diffrep.training.data.SyntheticImages;
+import org.diffrep.training.data.GeneratedSquares;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
@@ -35,8 +35,8 @@ class LearnOnTinyFeaturesTest {
         HeadConfig head = HeadConfig.defaults(HeadKind.LINEAR, List.of(150), List.of(24), 4);
         FeatureCache cache = new FeatureCache(dir).optProgress(false);
         long t0 = System.nanoTime();
-        try (CachedSplit train = cache.ensure(request(new SyntheticImages(64, 32, 4, 1), head), ex);
-             CachedSplit eval = cache.ensure(request(new SyntheticImages(64, 16, 4, 2), head), ex)) {
+        try (CachedSplit train = cache.ensure(request(new GeneratedSquares(64, 32, 4, 1), head), ex);
+             CachedSplit eval = cache.ensure(request(new GeneratedSquares(64, 16, 4, 2), head), ex)) {
             double extractSeconds = (System.nanoTime() - t0) / 1e9;
             ClassifierGraph g = ClassifierGraph.onFeatures(head, train.shapes(), 1);
             TrainConfig cfg = TrainConfig.builder(0.01, 8).optEpochs(30).optOptimizer(OptimizerKind.ADAM).optLrSchedule(10, 0.5)
@@ -52,7 +52,7 @@ class LearnOnTinyFeaturesTest {
         }
     }
 
-    private static FeatureCache.Request request(SyntheticImages images, HeadConfig head) {
+    private static FeatureCache.Request request(GeneratedSquares images, HeadConfig head) {
         return new FeatureCache.Request(images, head.timesteps(), head.blocks(), b -> head.pool(), 9, 1, 16);
     }
 }

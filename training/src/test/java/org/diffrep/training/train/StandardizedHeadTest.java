@@ -5,7 +5,7 @@ import org.diffrep.model.features.Pooling;
 import org.diffrep.training.cache.CachedSplit;
 import org.diffrep.training.cache.FakeExtractor;
 import org.diffrep.training.cache.FeatureCache;
-import org.diffrep.training.data.SyntheticImages;
+import org.diffrep.training.data.GeneratedSquares;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
@@ -36,7 +36,7 @@ class StandardizedHeadTest {
             .optWeightDecay(1e-4).optLrSchedule(2, 0.5).optSeed(11).optEvalBatch(8).build();
 
     private CachedSplit split(String name, int count, long seed) {
-        SyntheticImages images = new SyntheticImages(16, count, 4, seed);
+        GeneratedSquares images = new GeneratedSquares(16, count, 4, seed);
         return new FeatureCache(dir.resolve("cache-" + name)).optProgress(false)
                 .ensure(new FeatureCache.Request(images, List.of(150), List.of(24), b -> Pooling.avg(4), 5, 2, 8), new FakeExtractor());
     }

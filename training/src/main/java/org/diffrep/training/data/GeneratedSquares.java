@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
  * 4 classes, 3 channels up to 12. Used to check that heads learn and to
  * exercise the pipeline without a dataset on disk.
  */
-public final class SyntheticImages implements ImageSource {
+public final class GeneratedSquares implements ImageSource {
 
     private final int size;
     private final int count;
@@ -20,11 +20,11 @@ public final class SyntheticImages implements ImageSource {
     private final int channels;
 
     /** RGB images. */
-    public SyntheticImages(int imageSize, int count, int classes, long seed) {
+    public GeneratedSquares(int imageSize, int count, int classes, long seed) {
         this(imageSize, count, classes, seed, 3);
     }
 
-    public SyntheticImages(int imageSize, int count, int classes, long seed, int channels) {
+    public GeneratedSquares(int imageSize, int count, int classes, long seed, int channels) {
         if (channels != 1 && channels != 3) throw new IllegalArgumentException("1 or 3 channels, got " + channels);
         if (classes < 2 || classes > 4 * channels) throw new IllegalArgumentException("2.." + 4 * channels + " classes, got " + classes);
         this.channels = channels;
