@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -118,7 +119,7 @@ public final class PretrainCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--resume continues " + state + " with its own settings; "
                         + String.join(", ", changed) + ": drop the option(s) or start a new run in another --out");
             }
-            System.err.printf(Locale.ROOT, "resumed %s at step %d%n", state, trainer.step());
+            note("resumed %s at step %d%n", state, trainer.step());
         } else {
             if (Files.exists(state)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), state + " exists: pass --resume or another --out");
@@ -127,7 +128,7 @@ public final class PretrainCommand implements Callable<Integer> {
             trainer = DdpmTrainer.create(c, images, new DdpmTrainer.Options(batch, lr, warmup, clip, ema, seed));
         }
         writeRunInfo(trainer, images, provenance);
-        System.err.printf(Locale.ROOT, "%s: %,d parameters, %s, batch %d, %d steps%n", trainer.config().name(),
+        note("%s: %,d parameters, %s, batch %d, %d steps%n", trainer.config().name(),
                 trainer.parameterCount(), images.describe(), trainer.options().batch(), steps);
 
         LossLog log = new LossLog(out.resolve(LOSS_CSV), trainer.step());
@@ -154,7 +155,7 @@ public final class PretrainCommand implements Callable<Integer> {
                     checkpoint(trainer);
                 }
                 if (outOfTime) {
-                    System.err.printf(Locale.ROOT, "%nstopping after %.1f min at step %d (--max-minutes); continue with --resume%n",
+                    note("%nstopping after %.1f min at step %d (--max-minutes); continue with --resume%n",
                             elapsed / 60, r.step());
                     break;
                 }
@@ -164,10 +165,17 @@ public final class PretrainCommand implements Callable<Integer> {
         double secs = (System.nanoTime() - start) / 1e9;
         long done = trainer.step() - startStep;
         if (done > 0) {
-            System.err.printf(Locale.ROOT, "%d steps in %.1f s: %.3f steps/s, %.1f images/s; EMA weights in %s%n",
+            note("%d steps in %.1f s: %.3f steps/s, %.1f images/s; EMA weights in %s%n",
                     done, secs, done / secs, done * trainer.options().batch() / secs, out.resolve(EMA));
         }
         return 0;
+    }
+
+    /** A status line on the command's error stream (the result files are the output), shown at once. */
+    private void note(String format, Object... args) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.printf(Locale.ROOT, format, args);
+        err.flush();
     }
 
     private void checkpoint(DdpmTrainer trainer) throws Exception {

@@ -12,7 +12,9 @@ import org.diffrep.model.unet.AdmUNet;
 import org.diffrep.training.data.ShippedFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -21,6 +23,9 @@ import java.util.concurrent.Callable;
 @Command(name = "sample", mixinStandardHelpOptions = true,
         description = "Samples images from a DDPM-trained ADM U-Net (DDPM over all 1000 steps, or DDIM) and writes them as a PNG grid.")
 public final class SampleCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = {"--checkpoint", "--model"}, description = "weights (.npz/.pt) (default: the shipped " + ShippedFiles.MODEL + ")")
     Path model;
@@ -56,8 +61,10 @@ public final class SampleCommand implements Callable<Integer> {
             var images = new Sampler(net, DiffusionSchedule.linear1000()).sample(n, m, steps, eta, seed, bar::stepTo);
             ImageGrid.write(images, columns, scale, out);
         }
-        System.err.printf(Locale.ROOT, "%d images (%s, %d steps, seed %d) in %.1f s -> %s%n", n, m, total, seed,
+        PrintWriter err = spec.commandLine().getErr();
+        err.printf(Locale.ROOT, "%d images (%s, %d steps, seed %d) in %.1f s -> %s%n", n, m, total, seed,
                 (System.nanoTime() - start) / 1e9, out.toAbsolutePath());
+        err.flush();
         return 0;
     }
 
