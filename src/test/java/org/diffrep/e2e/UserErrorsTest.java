@@ -87,6 +87,17 @@ class UserErrorsTest {
     }
 
     @Test
+    void badSegmentationOptionsAreOneLine() throws Exception {
+        for (String d : List.of("images/training", "images/validation", "annotations/training", "annotations/validation")) {
+            Files.createDirectories(dir.resolve(d));
+        }
+        assertThat(oneLineError("train", "--dataset", "ade20k", "--root", dir.toString(), "--checkpoint", CHECKPOINT, "--config", "adm-tiny",
+                "--head", "upernet", "--adapter-width", "0", "--out", dir.resolve("a").toString()).err()).contains("upernet widths must be positive");
+        assertThat(oneLineError("train", "--dataset", "ade20k", "--root", dir.toString(), "--checkpoint", CHECKPOINT, "--config", "adm-tiny",
+                "--head", "seg-linear", "--scale-range", "0.5", "--out", dir.resolve("b").toString()).err()).contains("--scale-range takes two numbers");
+    }
+
+    @Test
     void malformedYamlNamesTheFileAndLine() throws Exception {
         Path space = Files.writeString(dir.resolve("space.yaml"), "t: [10, 50\nblocks: {\n");
         CommandLineTest.Run r = oneLineError("sweep", "--space", space.toString(), "--out", dir.resolve("sweep").toString());

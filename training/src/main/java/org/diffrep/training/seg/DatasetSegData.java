@@ -1,5 +1,6 @@
 package org.diffrep.training.seg;
 
+import org.diffrep.common.UserInputException;
 import org.diffrep.datasets.ImageDataset;
 import org.diffrep.datasets.Sample;
 import org.diffrep.datasets.SegmentationLoader;
@@ -34,13 +35,13 @@ public final class DatasetSegData implements SegData {
     /** @param limit use only the first {@code limit} samples of the split (0 = all) */
     public DatasetSegData(ImageDataset dataset, String split, SegmentationLoader loader, int limit, int threads) {
         if (dataset.task() != Task.SEMANTIC_SEGMENTATION) {
-            throw new IllegalArgumentException(dataset.name() + " has no per-pixel class labels: segmentation heads train on ade20k");
+            throw new UserInputException(dataset.name() + " has no per-pixel class labels: segmentation heads train on ade20k");
         }
         this.dataset = dataset;
         this.split = split;
         this.loader = loader;
         List<Sample> all = dataset.samples(split);
-        if (all.isEmpty()) throw new IllegalArgumentException(dataset.name() + "/" + split + " has no images under " + dataset.root());
+        if (all.isEmpty()) throw new UserInputException(dataset.name() + "/" + split + " has no images under " + dataset.root());
         this.samples = limit > 0 && limit < all.size() ? List.copyOf(all.subList(0, limit)) : all;
         this.pool = new ForkJoinPool(Math.max(1, threads));
         long h = 1125899906842597L;
@@ -115,7 +116,7 @@ public final class DatasetSegData implements SegData {
                 try {
                     load.run(i);
                 } catch (UnreadableImageException e) {
-                    throw new IllegalStateException("unreadable image " + e.path() + ": " + e.reason(), e);
+                    throw new UserInputException("unreadable image " + e.path() + ": " + e.reason(), e);
                 }
             })).get();
         } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package org.diffrep.training.seg;
 
+import org.diffrep.common.UserInputException;
 import java.util.List;
 import java.util.TreeSet;
 
@@ -17,14 +18,14 @@ public record SegHeadConfig(SegHeadKind kind, List<Integer> timesteps, List<Inte
                             int adapterWidth, int decoderChannels) {
 
     public SegHeadConfig {
-        if (kind == null) throw new IllegalArgumentException("segmentation head kind missing");
-        if (timesteps == null || timesteps.isEmpty()) throw new IllegalArgumentException("need at least one timestep");
-        if (blocks == null || blocks.isEmpty()) throw new IllegalArgumentException("need at least one block");
-        if (numClasses < 2) throw new IllegalArgumentException("need at least 2 classes, got " + numClasses);
+        if (kind == null) throw new UserInputException("segmentation head kind missing");
+        if (timesteps == null || timesteps.isEmpty()) throw new UserInputException("need at least one timestep");
+        if (blocks == null || blocks.isEmpty()) throw new UserInputException("need at least one block");
+        if (numClasses < 2) throw new UserInputException("need at least 2 classes, got " + numClasses);
         timesteps = List.copyOf(timesteps);
         blocks = List.copyOf(new TreeSet<>(blocks));
         if (kind == SegHeadKind.UPERNET && (adapterWidth < 1 || decoderChannels < 1)) {
-            throw new IllegalArgumentException("upernet widths must be positive: adapter " + adapterWidth + ", decoder " + decoderChannels);
+            throw new UserInputException("upernet widths must be positive: adapter " + adapterWidth + ", decoder " + decoderChannels);
         }
         // the linear probe has no widths: keep its config free of them
         if (kind == SegHeadKind.SEG_LINEAR) {

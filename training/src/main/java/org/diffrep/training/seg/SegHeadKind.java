@@ -1,5 +1,6 @@
 package org.diffrep.training.seg;
 
+import org.diffrep.common.UserInputException;
 import java.util.Locale;
 
 /** The segmentation heads: a per-pixel linear probe and the paper's UperNet. */
@@ -22,7 +23,7 @@ public enum SegHeadKind {
 
     public static SegHeadKind parse(String s) {
         for (SegHeadKind k : values()) if (k.cliName.equalsIgnoreCase(s.trim())) return k;
-        throw new IllegalArgumentException("unknown segmentation head '" + s + "': use seg-linear or upernet");
+        throw new UserInputException("unknown segmentation head '" + s + "': use seg-linear or upernet");
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.diffrep.training.seg;
 
+import org.diffrep.common.UserInputException;
 /**
  * Iteration-based optimisation of a segmentation head, mmseg style: AdamW (β = 0.9, 0.999, ε = 1e-8,
  * decoupled weight decay on conv weights only) with an optional linear warm-up followed by the poly
@@ -22,10 +23,10 @@ public record SegTrainConfig(int iterations, int batchSize, double lr, double we
 
     public SegTrainConfig {
         if (iterations < 1 || batchSize < 1 || evalBatch < 1 || checkpointEvery < 1) {
-            throw new IllegalArgumentException("iterations, batch sizes and checkpoint interval must be >= 1");
+            throw new UserInputException("iterations, batch sizes and checkpoint interval must be >= 1");
         }
-        if (!(lr > 0)) throw new IllegalArgumentException("lr must be positive: " + lr);
-        if (weightDecay < 0 || warmup < 0 || polyPower < 0) throw new IllegalArgumentException("weight decay, warm-up and poly power must be >= 0");
+        if (!(lr > 0)) throw new UserInputException("lr must be positive: " + lr);
+        if (weightDecay < 0 || warmup < 0 || polyPower < 0) throw new UserInputException("weight decay, warm-up and poly power must be >= 0");
     }
 
     /** Learning rate of the 0-based iteration i: mmseg's poly schedule, scaled during the linear warm-up. */

@@ -1,5 +1,6 @@
 package org.diffrep.training.seg;
 
+import org.diffrep.common.UserInputException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -85,7 +86,7 @@ public final class SegTrainer {
      * a later {@code run(true)} continues exactly.
      */
     public SegTrainer optStopAfter(Integer iterations) {
-        if (iterations != null && iterations < 1) throw new IllegalArgumentException("--stop-after must be >= 1");
+        if (iterations != null && iterations < 1) throw new UserInputException("--stop-after must be >= 1");
         this.stopAfter = iterations == null ? Integer.MAX_VALUE : iterations;
         return this;
     }
@@ -104,7 +105,7 @@ public final class SegTrainer {
             start = restore(Checkpoint.read(ckpt), opt, history);
             log.info("resuming {} after iteration {}", out, start);
         } else if (Files.isRegularFile(ckpt)) {
-            throw new IllegalStateException(out + " already holds a checkpoint: pass --resume to continue it or choose another --out");
+            throw new UserInputException(out + " already holds a checkpoint: pass --resume to continue it or choose another --out");
         }
         AtomicFiles.writeString(out.resolve(Trainer.RUN), JSON.writeValueAsString(run));
         Trainer.createGradFunctionQuietly(graph.sameDiff(), graph.trainableNames());
@@ -134,7 +135,7 @@ public final class SegTrainer {
                 opt.apply(params, r.getGradients(), lr);
                 updateRunningStats(r.getOutputs(), idx.length);
                 double loss = r.getOutputs().get(SegGraph.LOSS).getDouble(0);
-                if (!Double.isFinite(loss)) throw new IllegalStateException("loss became " + loss + " at iteration " + (it + 1) + ": lower --lr");
+                if (!Double.isFinite(loss)) throw new UserInputException("loss became " + loss + " at iteration " + (it + 1) + ": lower --lr");
                 lossSum += loss;
                 lossCount++;
                 if (bar != null) {

@@ -1,5 +1,6 @@
 package org.diffrep.training.seg;
 
+import org.diffrep.common.UserInputException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.datasets.ImageDataset;
@@ -68,7 +69,7 @@ public final class SegmentationDemo {
     public SegmentationDemo(AdmConfig config, Path modelFile, String modelSha256, ImageDataset dataset, Path out, Settings settings,
                             boolean progress) {
         if (config.inChannels() != 1 || config.imageSize() != FashionMnistImages.SIDE) {
-            throw new IllegalArgumentException("the segmentation demo feeds Fashion-MNIST as 1-channel " + FashionMnistImages.SIDE
+            throw new UserInputException("the segmentation demo feeds Fashion-MNIST as 1-channel " + FashionMnistImages.SIDE
                     + " px images; " + config.name() + " takes " + config.inChannels() + "-channel " + config.imageSize() + " px images");
         }
         this.config = config;

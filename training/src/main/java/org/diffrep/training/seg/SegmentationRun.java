@@ -1,5 +1,6 @@
 package org.diffrep.training.seg;
 
+import org.diffrep.common.UserInputException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.common.util.AtomicFiles;
@@ -38,8 +39,8 @@ public final class SegmentationRun {
                         String config, Integer imageSize, String checkpoint, long headSeed, double[] scaleRange) {
 
         public Setup {
-            if (root == null) throw new IllegalArgumentException("--root is required for dataset " + dataset);
-            if (scaleRange == null || scaleRange.length != 2) throw new IllegalArgumentException("--scale-range takes two numbers, min,max");
+            if (root == null) throw new UserInputException("--root is required for dataset " + dataset);
+            if (scaleRange == null || scaleRange.length != 2) throw new UserInputException("--scale-range takes two numbers, min,max");
         }
 
         AdmConfig admConfig() {
@@ -108,7 +109,7 @@ public final class SegmentationRun {
         SegTrainConfig tc = SegTrainer.JSON.treeToValue(desc.get("seg_train"), SegTrainConfig.class);
         String sha = FileHashes.sha256(Path.of(setup.checkpoint()));
         if (!sha.equals(desc.get("checkpoint_sha256").asText())) {
-            throw new IllegalStateException("U-Net weights differ from the ones the head was trained on (" + setup.checkpoint() + ")");
+            throw new UserInputException("U-Net weights differ from the ones the head was trained on (" + setup.checkpoint() + ")");
         }
         Checkpoint trained = Checkpoint.read(runDir.resolve(Trainer.CHECKPOINT));
         AdmConfig config = setup.admConfig();
@@ -146,7 +147,7 @@ public final class SegmentationRun {
 
     private static void requireChannels(AdmConfig config, SegData data) {
         if (config.inChannels() != data.channels()) {
-            throw new IllegalArgumentException(config.name() + " takes " + config.inChannels() + "-channel images, the data has " + data.channels());
+            throw new UserInputException(config.name() + " takes " + config.inChannels() + "-channel images, the data has " + data.channels());
         }
     }
 
