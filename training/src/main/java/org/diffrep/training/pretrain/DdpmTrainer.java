@@ -2,8 +2,15 @@ package org.diffrep.training.pretrain;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffrep.common.UserInputException;
+import org.diffrep.common.provenance.Provenance;
+import org.diffrep.common.util.AtomicFiles;
+import org.diffrep.model.checkpoint.NpzWriter;
 import org.diffrep.model.diffusion.DiffusionSchedule;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmUNet;
@@ -22,10 +29,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
@@ -40,6 +51,14 @@ import java.util.Random;
  * checkpoint continues exactly as the uninterrupted run would have.
  */
 public final class DdpmTrainer {
+
+    /** Files of a run directory written by {@link #train}. */
+    public static final String STATE = "state.ckpt";
+    public static final String EMA = "ema.npz";
+    public static final String WEIGHTS = "weights.npz";
+    public static final String LOSS_CSV = "loss.csv";
+    public static final String LOSS_PNG = "loss.png";
+    public static final String RUN_JSON = "run.json";
 
     public static final String NOISE = "eps";
     public static final String LOSS = "ddpm_loss";
@@ -60,6 +79,23 @@ public final class DdpmTrainer {
             }
         }
     }
+
+    /**
+     * How far one {@link #train} call goes.
+     *
+     * @param steps           total optimizer steps of the run (not of this call)
+     * @param checkpointEvery steps between checkpoints
+     * @param maxMinutes      stop after a checkpoint once this much wall time has passed in this call (≤ 0: no limit)
+     * @param progress        show a progress bar on the console
+     */
+    public record RunLimits(long steps, int checkpointEvery, double maxMinutes, boolean progress) {
+        public RunLimits {
+            if (steps < 0 || checkpointEvery < 1) throw new UserInputException("bad pretraining limits: " + this);
+        }
+    }
+
+    /** What one {@link #train} call did: steps taken and wall time. */
+    public record RunSummary(long stepsDone, double seconds) {}
 
     /** What one step did: the loss before the update, the gradient norm before clipping and the learning rate used. */
     public record StepResult(long step, double loss, double gradNorm, double lr) {}
@@ -122,6 +158,72 @@ public final class DdpmTrainer {
         });
         t.adam.restore(t.step, state);
         return t;
+    }
+
+    /**
+     * Trains until {@code limits.steps()} (or the time limit) into run directory {@code out}: loss.csv row per step,
+     * a checkpoint (ema.npz, weights.npz, state.ckpt, loss.png) every {@code checkpointEvery} steps and at the end,
+     * and run.json before and after with the provenance. Status lines go to {@code status}.
+     */
+    public RunSummary train(Path out, RunLimits limits, Provenance provenance, PrintWriter status) throws IOException {
+        Files.createDirectories(out);
+        writeRunInfo(out, limits.steps(), provenance);
+        LossLog log = new LossLog(out.resolve(LOSS_CSV), step);
+        long start = System.nanoTime();
+        long startStep = step;
+        double runningLoss = Double.NaN;
+        try (ProgressBar bar = limits.progress() ? new ProgressBarBuilder().setTaskName("pretrain").setInitialMax(limits.steps())
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).startsFrom(step, Duration.ZERO)
+                .showSpeed().setUnit(" steps", 1).build() : null) {
+            while (step < limits.steps()) {
+                StepResult r = trainStep();
+                // each step leaves ~0.7 GB of off-heap activations that only a GC frees; the small Java heap
+                // never triggers one by itself (the unbounded run was OOM-killed at 18 GB RSS after 24 steps)
+                System.gc();
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                log.append(new LossLog.Row(r.step(), r.loss(), r.gradNorm(), r.lr(), elapsed));
+                runningLoss = Double.isNaN(runningLoss) ? r.loss() : 0.95 * runningLoss + 0.05 * r.loss();
+                if (bar != null) {
+                    bar.stepTo(r.step());
+                    bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f (avg %.4f)", r.loss(), runningLoss));
+                }
+                boolean outOfTime = limits.maxMinutes() > 0 && elapsed > limits.maxMinutes() * 60;
+                if (r.step() % limits.checkpointEvery() == 0 || r.step() == limits.steps() || outOfTime) {
+                    checkpoint(out);
+                }
+                if (outOfTime) {
+                    status.printf(Locale.ROOT, "%nstopping after %.1f min at step %d (--max-minutes); continue with --resume%n",
+                            elapsed / 60, r.step());
+                    status.flush();
+                    break;
+                }
+            }
+        }
+        writeRunInfo(out, limits.steps(), provenance.finish());
+        return new RunSummary(step - startStep, (System.nanoTime() - start) / 1e9);
+    }
+
+    private void checkpoint(Path out) throws IOException {
+        // the npz files first: state.ckpt is the resume point and must never be newer than the exported weights
+        NpzWriter.write(out.resolve(EMA), ema);
+        NpzWriter.write(out.resolve(WEIGHTS), params);
+        save(out.resolve(STATE));
+        LossLog.plot(LossLog.read(out.resolve(LOSS_CSV)), 25, "DDPM pre-training of " + config.name()
+                + " on Fashion-MNIST (batch " + options.batch() + ")", out.resolve(LOSS_PNG));
+    }
+
+    private void writeRunInfo(Path out, long targetSteps, Provenance provenance) throws IOException {
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode run = json.createObjectNode();
+        run.set("config", json.valueToTree(config.toFlags()));
+        run.set("options", json.valueToTree(options));
+        run.put("parameters", parameterCount());
+        run.put("data", data.describe());
+        run.put("target_steps", targetSteps);
+        run.put("objective", "DDPM eps-prediction, linear betas 1e-4..0.02, T=1000, t ~ U{0..999}, MSE");
+        run.set("provenance", provenance.optModel(config.name(), null, null).optDataset("fashion-mnist")
+                .optSplit("train", data.describe()).optSeed("init_noise_batches", options.seed()).toJson());
+        AtomicFiles.writeString(out.resolve(RUN_JSON), json.writeValueAsString(run));
     }
 
     public void save(Path checkpoint) throws IOException {

@@ -1,16 +1,8 @@
 package org.diffrep.training.pretrain;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffrep.common.cli.Cli;
 import org.diffrep.common.provenance.Provenance;
-import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.datasets.DatasetRegistry;
-import org.diffrep.model.checkpoint.NpzWriter;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.training.data.FashionMnistImages;
@@ -37,11 +29,8 @@ import java.util.concurrent.Callable;
                 + " loss.csv, loss.png and run.json. --resume continues from state.ckpt exactly."})
 public final class PretrainCommand implements Callable<Integer> {
 
-    public static final String STATE = "state.ckpt";
-    public static final String EMA = "ema.npz";
-    public static final String WEIGHTS = "weights.npz";
-    public static final String LOSS_CSV = "loss.csv";
-    public static final String LOSS_PNG = "loss.png";
+    private static final String STATE = DdpmTrainer.STATE;
+    private static final String EMA = DdpmTrainer.EMA;
 
     @Option(names = "--config", defaultValue = "adm-fmnist", description = "registered ADM config or config.json (default: ${DEFAULT-VALUE})")
     String config;
@@ -127,46 +116,13 @@ public final class PretrainCommand implements Callable<Integer> {
             AdmConfig c = AdmConfigs.resolve(config);
             trainer = DdpmTrainer.create(c, images, new DdpmTrainer.Options(batch, lr, warmup, clip, ema, seed));
         }
-        writeRunInfo(trainer, images, provenance);
         note("%s: %,d parameters, %s, batch %d, %d steps%n", trainer.config().name(),
                 trainer.parameterCount(), images.describe(), trainer.options().batch(), steps);
-
-        LossLog log = new LossLog(out.resolve(LOSS_CSV), trainer.step());
-        long start = System.nanoTime();
-        long startStep = trainer.step();
-        double runningLoss = Double.NaN;
-        try (ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName("pretrain").setInitialMax(steps)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).startsFrom(trainer.step(), java.time.Duration.ZERO)
-                .showSpeed().setUnit(" steps", 1).build() : null) {
-            while (trainer.step() < steps) {
-                DdpmTrainer.StepResult r = trainer.trainStep();
-                // each step leaves ~0.7 GB of off-heap activations that only a GC frees; the small Java heap
-                // never triggers one by itself (the unbounded run was OOM-killed at 18 GB RSS after 24 steps)
-                System.gc();
-                double elapsed = (System.nanoTime() - start) / 1e9;
-                log.append(new LossLog.Row(r.step(), r.loss(), r.gradNorm(), r.lr(), elapsed));
-                runningLoss = Double.isNaN(runningLoss) ? r.loss() : 0.95 * runningLoss + 0.05 * r.loss();
-                if (bar != null) {
-                    bar.stepTo(r.step());
-                    bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f (avg %.4f)", r.loss(), runningLoss));
-                }
-                boolean outOfTime = maxMinutes > 0 && elapsed > maxMinutes * 60;
-                if (r.step() % checkpointEvery == 0 || r.step() == steps || outOfTime) {
-                    checkpoint(trainer);
-                }
-                if (outOfTime) {
-                    note("%nstopping after %.1f min at step %d (--max-minutes); continue with --resume%n",
-                            elapsed / 60, r.step());
-                    break;
-                }
-            }
-        }
-        writeRunInfo(trainer, images, provenance.finish());
-        double secs = (System.nanoTime() - start) / 1e9;
-        long done = trainer.step() - startStep;
-        if (done > 0) {
-            note("%d steps in %.1f s: %.3f steps/s, %.1f images/s; EMA weights in %s%n",
-                    done, secs, done / secs, done * trainer.options().batch() / secs, out.resolve(EMA));
+        DdpmTrainer.RunSummary run = trainer.train(out,
+                new DdpmTrainer.RunLimits(steps, checkpointEvery, maxMinutes, progress), provenance, spec.commandLine().getErr());
+        if (run.stepsDone() > 0) {
+            note("%d steps in %.1f s: %.3f steps/s, %.1f images/s; EMA weights in %s%n", run.stepsDone(), run.seconds(),
+                    run.stepsDone() / run.seconds(), run.stepsDone() * trainer.options().batch() / run.seconds(), out.resolve(EMA));
         }
         return 0;
     }
@@ -176,29 +132,6 @@ public final class PretrainCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         err.printf(Locale.ROOT, format, args);
         err.flush();
-    }
-
-    private void checkpoint(DdpmTrainer trainer) throws Exception {
-        // the npz files first: state.ckpt is the resume point and must never be newer than the exported weights
-        NpzWriter.write(out.resolve(EMA), trainer.emaWeights());
-        NpzWriter.write(out.resolve(WEIGHTS), trainer.weights());
-        trainer.save(out.resolve(STATE));
-        LossLog.plot(LossLog.read(out.resolve(LOSS_CSV)), 25, "DDPM pre-training of " + trainer.config().name()
-                + " on Fashion-MNIST (batch " + trainer.options().batch() + ")", out.resolve(LOSS_PNG));
-    }
-
-    private void writeRunInfo(DdpmTrainer trainer, FashionMnistImages images, Provenance provenance) throws Exception {
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ObjectNode run = json.createObjectNode();
-        run.set("config", json.valueToTree(trainer.config().toFlags()));
-        run.set("options", json.valueToTree(trainer.options()));
-        run.put("parameters", trainer.parameterCount());
-        run.put("data", images.describe());
-        run.put("target_steps", steps);
-        run.put("objective", "DDPM eps-prediction, linear betas 1e-4..0.02, T=1000, t ~ U{0..999}, MSE");
-        run.set("provenance", provenance.optModel(trainer.config().name(), null, null).optDataset("fashion-mnist")
-                .optSplit("train", images.describe()).optSeed("init_noise_batches", trainer.options().seed()).toJson());
-        AtomicFiles.writeString(out.resolve("run.json"), json.writeValueAsString(run));
     }
 
     public static void main(String[] args) {
