@@ -2,11 +2,9 @@ package org.diffrep.training.knn;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.common.cli.Cli;
 import org.diffrep.common.provenance.Provenance;
-import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
 import org.diffrep.model.unet.FeatureDefaults;
@@ -21,7 +19,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -71,7 +68,6 @@ public final class KnnCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Provenance provenance = Provenance.start(spec);
-        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         Inputs in = features.resolve();
         FeatureDefaults.Taps taps = in.config().featureDefaults().analysis();
         List<Integer> timesteps = this.timesteps != null ? this.timesteps : taps.timesteps();
@@ -80,97 +76,41 @@ public final class KnnCommand implements Callable<Integer> {
         ImageSource train = in.trainImages();
         ImageSource eval = in.evalImages();
         FeatureExtractor ex = features.extractor(bs);
-        int[] kArr = ks.stream().mapToInt(Integer::intValue).toArray();
+        KnnEvaluation.Settings settings = new KnnEvaluation.Settings(timesteps, bs, pooling, ks, temperature, chunk);
 
-        ObjectNode result = mapper.createObjectNode();
-        ObjectNode cfg = result.putObject("config");
-        cfg.set("t", mapper.valueToTree(timesteps));
-        cfg.set("blocks", mapper.valueToTree(bs));
-        cfg.put("pool", pooling.toString());
-        cfg.set("k", mapper.valueToTree(ks));
-        cfg.put("temperature", temperature);
-        cfg.put("similarity", "cosine (L2-normalised features)");
-        cfg.put("vote", "sum over the k nearest of exp(sim/temperature); ties between classes count against the true class");
-        cfg.put("chunk", chunk);
-        result.putNull("provenance"); // filled when the result is complete, in this position
-        ArrayNode rows = result.putArray("results");
-
+        KnnEvaluation.Result result;
         Map<Tap, FeatureColumn> bank = features.cached(train, ex, timesteps, bs, pooling);
         Map<Tap, FeatureColumn> queries = Map.of();
         try {
             queries = features.cached(eval, ex, timesteps, bs, pooling);
-            for (Tap tap : bank.keySet()) {
-                long t0 = System.nanoTime();
-                FeatureColumn q = queries.get(tap);
-                WeightedKnn.Result r = new WeightedKnn(kArr, temperature, train.numClasses()).optChunkSize(chunk)
-                        .evaluate(new CacheBank(bank.get(tap)), FeatureOptions.readAll(q), q.labels(), false);
-                ObjectNode row = rows.addObject();
-                row.put("t", tap.t());
-                row.put("block", tap.block());
-                row.put("dim", q.featureLength());
-                row.put("bank", r.bankSize());
-                row.put("queries", r.queries());
-                ObjectNode perK = row.putObject("k");
-                for (WeightedKnn.Accuracy a : r.accuracies()) {
-                    ObjectNode o = perK.putObject(Integer.toString(a.k()));
-                    o.put("top1", a.top1());
-                    o.put("top5", a.top5());
-                    o.put("effective_k", a.effectiveK());
-                }
-                row.put("seconds", (System.nanoTime() - t0) / 1e9);
-            }
+            result = KnnEvaluation.evaluate(bank, queries, train.numClasses(), settings);
         } finally {
             bank.values().forEach(FeatureColumn::close);
             queries.values().forEach(FeatureColumn::close);
         }
         Path file = out != null ? out : Workspace.runs("knn-" + in.dataset() + ".json");
-        if (file.toAbsolutePath().getParent() != null) Files.createDirectories(file.toAbsolutePath().getParent());
-        result.set("provenance", features.describe(provenance, train, eval, ex));
-        AtomicFiles.writeString(file, mapper.writeValueAsString(result));
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode provenanceJson = features.describe(provenance, train, eval, ex);
+        result.write(file, mapper, provenanceJson);
         PrintWriter pw = spec.commandLine().getOut();
         if (json) {
-            pw.println(mapper.writeValueAsString(result));
+            pw.println(mapper.writeValueAsString(result.toJson(mapper, provenanceJson)));
         } else {
-            pw.printf("kNN on %s (bank %s), pool %s, τ=%s%n", eval.describe(), train.describe(), pooling, temperature);
-            pw.printf("%5s %5s %5s %8s %8s%n", "t", "block", "k", "top1", "top5");
-            for (var row : rows) {
-                row.get("k").fields().forEachRemaining(e -> pw.printf(Locale.ROOT, "%5d %5d %5s %8.4f %8.4f%n", row.get("t").asInt(),
-                        row.get("block").asInt(), e.getKey(), e.getValue().get("top1").asDouble(), e.getValue().get("top5").asDouble()));
-            }
+            printTable(pw, result, eval, train);
             pw.println("written " + file.toAbsolutePath());
         }
         pw.flush();
         return 0;
     }
 
-    /** A cache file (draw 0) as a kNN memory bank. */
-    static final class CacheBank implements WeightedKnn.Bank {
-        private final FeatureColumn file;
-        private final int[] labels;
-
-        CacheBank(FeatureColumn file) {
-            this.file = file;
-            this.labels = file.labels();
-        }
-
-        @Override
-        public int size() {
-            return file.count();
-        }
-
-        @Override
-        public int dim() {
-            return file.featureLength();
-        }
-
-        @Override
-        public int label(int index) {
-            return labels[index];
-        }
-
-        @Override
-        public void read(int start, int count, float[] out) {
-            FeatureOptions.readRows(file, start, count, out);
+    private static void printTable(PrintWriter pw, KnnEvaluation.Result result, ImageSource eval, ImageSource train) {
+        KnnEvaluation.Settings s = result.settings();
+        pw.printf("kNN on %s (bank %s), pool %s, τ=%s%n", eval.describe(), train.describe(), s.pooling(), s.temperature());
+        pw.printf("%5s %5s %5s %8s %8s%n", "t", "block", "k", "top1", "top5");
+        for (KnnEvaluation.Row row : result.rows()) {
+            for (WeightedKnn.Accuracy a : row.knn().accuracies()) {
+                pw.printf(Locale.ROOT, "%5d %5d %5s %8.4f %8.4f%n", row.tap().t(), row.tap().block(), a.k(), a.top1(), a.top5());
+            }
         }
     }
 
