@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ShortBuffer;
 
 /** Element types a checkpoint may store; every one is widened to float32 on load. */
-enum DType {
+public enum DType {
     FLOAT32("float32", 4),
     FLOAT64("float64", 8),
     FLOAT16("float16", 2),

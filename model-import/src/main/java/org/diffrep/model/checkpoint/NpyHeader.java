@@ -17,13 +17,13 @@ import java.util.Map;
  *
  * @param length header size in bytes; the data follows it
  */
-record NpyHeader(DType dtype, ByteOrder order, boolean fortranOrder, long[] shape, long length) {
+public record NpyHeader(DType dtype, ByteOrder order, boolean fortranOrder, long[] shape, long length) {
 
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final int MAX_DICT = 1 << 20;
 
     /** Reads the header from the start of {@code in}, leaving it positioned at the data. */
-    static NpyHeader read(ReadableByteChannel in, String what) throws IOException {
+    public static NpyHeader read(ReadableByteChannel in, String what) throws IOException {
         ByteBuffer lead = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
         ZipIndex.readFully(in, lead, what);
         for (int i = 0; i < MAGIC.length; i++) {
@@ -82,6 +82,11 @@ record NpyHeader(DType dtype, ByteOrder order, boolean fortranOrder, long[] shap
             throw bad(what, "shape " + dims + " is too large");
         }
         return new NpyHeader(dtype(descr, what), order(descr), fortran, shape, prefix + dictLength);
+    }
+
+    /** Bytes per element. */
+    public int itemSize() {
+        return dtype.size;
     }
 
     private static DType dtype(String descr, String what) {

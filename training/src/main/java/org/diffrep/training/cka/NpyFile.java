@@ -1,30 +1,30 @@
 package org.diffrep.training.cka;
 
+import org.diffrep.model.checkpoint.DType;
 import org.diffrep.model.checkpoint.HalfFloats;
+import org.diffrep.model.checkpoint.NpyHeader;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * A float .npy array [N, ...] (e.g. features a user extracted with another network) read as N rows
- * of the flattened trailing dimensions, by positional reads, so it is never loaded whole. Accepts
- * format versions 1–3, C order, dtypes {@code <f4 >f4 <f8 >f8 <f2 >f2}; anything else is refused
- * with the reason.
+ * of the flattened trailing dimensions, by positional reads, so it is never loaded whole. The header is
+ * parsed by the checkpoint reader's {@link NpyHeader} (format versions 1–3); C order and float16/32/64
+ * in either byte order are accepted, anything else is refused with the reason.
  */
 public final class NpyFile implements LinearCka.Rows, AutoCloseable {
 
-    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=])([a-z])(\\d+)'");
-    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+    private static final Set<DType> FLOATS = EnumSet.of(DType.FLOAT16, DType.FLOAT32, DType.FLOAT64);
 
     private final Path file;
     private final String label;
@@ -50,48 +50,21 @@ public final class NpyFile implements LinearCka.Rows, AutoCloseable {
     public static NpyFile open(Path file, String label) throws IOException {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         try {
-            ByteBuffer lead = read(ch, 0, 12);
-            for (int i = 0; i < MAGIC.length; i++) {
-                if (lead.get(i) != MAGIC[i]) throw new IOException(file + " is not a .npy file (no magic)");
+            NpyHeader h = NpyHeader.read(ch, file.toString());
+            if (!FLOATS.contains(h.dtype())) {
+                throw new IOException(file + ": dtype " + h.dtype().name().toLowerCase(Locale.ROOT) + " is not float16/32/64");
             }
-            int major = lead.get(6);
-            long headerLen;
-            long prefix;
-            if (major == 1) {
-                headerLen = lead.getShort(8) & 0xffff;
-                prefix = 10;
-            } else if (major == 2 || major == 3) {
-                headerLen = lead.getInt(8) & 0xffffffffL;
-                prefix = 12;
-            } else {
-                throw new IOException(file + ": unsupported .npy version " + major);
-            }
-            if (headerLen > 1 << 20) throw new IOException(file + ": header of " + headerLen + " bytes");
-            String header = StandardCharsets.ISO_8859_1.decode(read(ch, prefix, (int) headerLen)).toString();
-            Matcher d = DESCR.matcher(header);
-            Matcher f = FORTRAN.matcher(header);
-            Matcher s = SHAPE.matcher(header);
-            if (!d.find() || !f.find() || !s.find()) throw new IOException(file + ": unreadable header " + header.trim());
-            if (!d.group(2).equals("f") || !(d.group(3).equals("2") || d.group(3).equals("4") || d.group(3).equals("8"))) {
-                throw new IOException(file + ": dtype " + d.group(1) + d.group(2) + d.group(3) + " is not float16/32/64");
-            }
-            if (f.group(1).equals("True")) throw new IOException(file + ": Fortran order; save np.ascontiguousarray(x) instead");
-            String[] dims = s.group(1).split(",");
-            long n = -1;
+            if (h.fortranOrder()) throw new IOException(file + ": Fortran order; save np.ascontiguousarray(x) instead");
+            long[] shape = h.shape();
+            if (shape.length < 2) throw new IOException(file + ": shape " + Arrays.toString(shape) + " is not [N, D, ...]");
+            long n = shape[0];
             long rest = 1;
-            int given = 0;
-            for (String part : dims) {
-                if (part.isBlank()) continue;
-                long v = Long.parseLong(part.trim().replace("L", ""));
-                if (given++ == 0) n = v;
-                else rest *= v;
-            }
-            if (given < 2) throw new IOException(file + ": shape (" + s.group(1) + ") is not [N, D, ...]");
-            int item = Integer.parseInt(d.group(3));
-            long start = prefix + headerLen;
+            for (int i = 1; i < shape.length; i++) rest *= shape[i];
+            int item = h.itemSize();
+            long start = h.length();
             if (ch.size() < start + n * rest * item) throw new IOException(file + ": truncated (" + ch.size() + " bytes)");
             if (n > Integer.MAX_VALUE || rest > Integer.MAX_VALUE) throw new IOException(file + ": too large");
-            ByteOrder bo = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+            ByteOrder bo = h.order();
             String name = label != null ? label : file.getFileName().toString().replaceFirst("\\.npy$", "");
             NpyFile out = new NpyFile(file, name, ch, start, (int) n, (int) rest, item, bo);
             ch = null;
