@@ -93,7 +93,7 @@ public final class EvalCommand implements Callable<Integer> {
                         + " (SHA-256 " + sha + "); pass the run's weights with --checkpoint");
             }
             ClassifierGraph graph = a.graph(head, tc.seed(), !noProgress, false);
-            Trainer.loadHead(graph, saved);
+            saved.loadInto(graph);
             Trainer.Evaluation ev = Trainer.evaluate(graph, a.evalFeeder(head, tc.seed()), batch != null ? batch : tc.evalBatch(), !noProgress);
             ObjectNode result = json.createObjectNode();
             result.put("split", a.evalImages.describe());

@@ -10,6 +10,7 @@ import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
 import org.diffrep.training.heads.HeadParams;
 import org.diffrep.training.heads.Heads;
+import org.diffrep.training.train.CheckpointedGraph;
 import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -37,7 +38,7 @@ import java.util.function.Function;
  * DifFeed is not supported: its first pass runs without gradient in the official code, which this
  * single graph does not model.
  */
-public final class FineTuneGraph {
+public final class FineTuneGraph implements CheckpointedGraph {
 
     private final SameDiff sd;
     private final HeadConfig head;

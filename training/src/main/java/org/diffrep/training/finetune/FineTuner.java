@@ -209,12 +209,10 @@ public final class FineTuner {
         state.put("backbone_optimizer_step", backboneOpt.step());
         state.set("run", run);
         state.set("metrics", JSON.valueToTree(history));
-        Map<String, INDArray> arrays = new LinkedHashMap<>();
-        for (String name : graph.trainableNames()) arrays.put(name, graph.array(name));
-        for (String name : graph.bufferNames()) arrays.put(name, graph.array(name));
-        headOpt.state().forEach((k, v) -> arrays.put(OPT_HEAD + k, v));
-        backboneOpt.state().forEach((k, v) -> arrays.put(OPT_BACKBONE + k, v));
-        new Checkpoint(JSON.writeValueAsString(state), arrays).write(file);
+        Map<String, Map<String, INDArray>> optimizerStates = new LinkedHashMap<>();
+        optimizerStates.put(OPT_HEAD, headOpt.state());
+        optimizerStates.put(OPT_BACKBONE, backboneOpt.state());
+        new Checkpoint(JSON.writeValueAsString(state), Checkpoint.arraysOf(graph, optimizerStates)).write(file);
     }
 
     private int restore(Checkpoint c, Optimizer headOpt, Optimizer backboneOpt, List<EpochMetrics> history) throws IOException {
@@ -222,28 +220,13 @@ public final class FineTuner {
         ObjectNode saved = comparable((ObjectNode) state.get("run"));
         List<String> differences = RunDifference.between(saved, comparable(run));
         if (!differences.isEmpty()) throw RunDifference.refusal(out, differences);
-        List<String> names = new ArrayList<>(graph.trainableNames());
-        names.addAll(graph.bufferNames());
-        for (String name : names) {
-            INDArray a = c.arrays().get(name);
-            if (a == null) throw new IllegalStateException("checkpoint has no array " + name);
-            INDArray target = graph.array(name);
-            if (!Arrays.equals(a.shape(), target.shape())) throw new IllegalStateException(name + ": checkpoint shape " + Arrays.toString(a.shape()));
-            target.assign(a);
-        }
-        headOpt.restore(state.get("optimizer_step").asLong(), prefixed(c, OPT_HEAD));
-        backboneOpt.restore(state.get("backbone_optimizer_step").asLong(), prefixed(c, OPT_BACKBONE));
+        c.loadInto(graph);
+        headOpt.restore(state.get("optimizer_step").asLong(), c.prefixed(OPT_HEAD));
+        backboneOpt.restore(state.get("backbone_optimizer_step").asLong(), c.prefixed(OPT_BACKBONE));
         for (var m : (ArrayNode) state.get("metrics")) history.add(JSON.treeToValue(m, EpochMetrics.class));
         return state.get("epochs_done").asInt();
     }
 
-    private static Map<String, INDArray> prefixed(Checkpoint c, String prefix) {
-        Map<String, INDArray> m = new LinkedHashMap<>();
-        c.arrays().forEach((k, v) -> {
-            if (k.startsWith(prefix)) m.put(k.substring(prefix.length()), v);
-        });
-        return m;
-    }
 
     private static ObjectNode comparable(ObjectNode run) {
         ObjectNode c = run.deepCopy();

@@ -11,6 +11,7 @@ import org.diffrep.training.heads.HeadKind;
 import org.diffrep.training.heads.HeadParams;
 import org.diffrep.training.heads.Heads;
 import org.diffrep.training.heads.Layers;
+import org.diffrep.training.train.CheckpointedGraph;
 import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -31,7 +32,7 @@ import java.util.function.Function;
  * {@code features_b<b>} [T·N, C, s, s]). Only the head's (and DifFeed's feedback networks') variables
  * are trainable; the U-Net parameters are constants.
  */
-public final class ClassifierGraph {
+public final class ClassifierGraph implements CheckpointedGraph {
 
     public static final String LOGITS = "logits";
     public static final String LOSS = "loss";

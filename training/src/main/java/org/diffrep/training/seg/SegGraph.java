@@ -5,6 +5,7 @@ import org.diffrep.model.unet.AdmUNet;
 import org.diffrep.model.unet.UNetLayout;
 import org.diffrep.training.heads.HeadParams;
 import org.diffrep.training.heads.Layers;
+import org.diffrep.training.train.CheckpointedGraph;
 import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -41,7 +42,7 @@ import java.util.function.Function;
  *       mmseg's ConvModule. mmseg's 0.1 dropout before the classifier is left out.</li>
  * </ul>
  */
-public final class SegGraph {
+public final class SegGraph implements CheckpointedGraph {
 
     public static final String LOGITS = "seg_logits";
     public static final String LOSS = "seg_loss";

@@ -211,11 +211,7 @@ public final class SegTrainer {
         state.put("optimizer_step", opt.step());
         state.set("run", run);
         state.set("log", JSON.valueToTree(history));
-        Map<String, INDArray> arrays = new LinkedHashMap<>();
-        for (String name : graph.trainableNames()) arrays.put(name, graph.array(name));
-        for (String name : graph.bufferNames()) arrays.put(name, graph.array(name));
-        opt.state().forEach((k, v) -> arrays.put("optimizer/" + k, v));
-        new Checkpoint(JSON.writeValueAsString(state), arrays).write(file);
+        new Checkpoint(JSON.writeValueAsString(state), Checkpoint.arraysOf(graph, Map.of(Checkpoint.OPTIMIZER, opt.state()))).write(file);
     }
 
     private int restore(Checkpoint c, AdamW opt, List<LogRow> history) throws IOException {
@@ -226,12 +222,8 @@ public final class SegTrainer {
             throw new IllegalStateException("the checkpoint in " + out + " is from a different run:\n saved   " + saved
                     + "\n current " + comparable(run));
         }
-        loadHead(graph, c);
-        Map<String, INDArray> optState = new LinkedHashMap<>();
-        c.arrays().forEach((k, v) -> {
-            if (k.startsWith("optimizer/")) optState.put(k.substring("optimizer/".length()), v);
-        });
-        opt.restore(state.get("optimizer_step").asLong(), optState);
+        c.loadInto(graph);
+        opt.restore(state.get("optimizer_step").asLong(), c.prefixed(Checkpoint.OPTIMIZER));
         for (var row : (ArrayNode) state.get("log")) history.add(JSON.treeToValue(row, LogRow.class));
         return state.get("iterations_done").asInt();
     }
@@ -240,22 +232,6 @@ public final class SegTrainer {
         ObjectNode c = run.deepCopy();
         c.remove("provenance");
         return c;
-    }
-
-    /** Copies a checkpoint's head arrays (parameters and BatchNorm statistics) into the graph. */
-    public static void loadHead(SegGraph graph, Checkpoint c) {
-        List<String> names = new ArrayList<>(graph.trainableNames());
-        names.addAll(graph.bufferNames());
-        for (String name : names) {
-            INDArray saved = c.arrays().get(name);
-            if (saved == null) throw new IllegalStateException("checkpoint has no array " + name);
-            INDArray target = graph.array(name);
-            if (!java.util.Arrays.equals(saved.shape(), target.shape())) {
-                throw new IllegalStateException(name + ": checkpoint shape " + java.util.Arrays.toString(saved.shape())
-                        + " vs graph " + java.util.Arrays.toString(target.shape()));
-            }
-            target.assign(saved);
-        }
     }
 
     private void writeMetrics(List<LogRow> history) throws IOException {

@@ -118,7 +118,7 @@ public final class SegmentationRun {
                 setup.limitEval(), setup.threads());
         StateDict weights = Checkpoints.read(Path.of(setup.checkpoint()));
         SegGraph graph = SegGraph.onBackbone(head, config, weights::get, setup.headSeed());
-        SegTrainer.loadHead(graph, trained);
+        trained.loadInto(graph);
         SegMetrics.Result r = SegEvaluator.evaluate(graph, new SegFeeder(eval, SegGraph.Input.IMAGES, head.timesteps(), tc.seed()),
                 batch != null ? batch : tc.evalBatch(), predictions, progress);
         ObjectNode result = SegTrainer.scores(r, eval.classNames());

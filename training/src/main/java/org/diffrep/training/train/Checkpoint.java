@@ -18,8 +18,10 @@ import java.io.UTFDataFormatException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -74,6 +76,46 @@ public record Checkpoint(String json, Map<String, INDArray> arrays) {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /** Where an optimizer's state arrays sit among a checkpoint's arrays, for trainers with one optimizer. */
+    public static final String OPTIMIZER = "optimizer/";
+
+    /**
+     * The arrays to checkpoint for {@code graph}: its trained parameters and buffers by name, then
+     * each optimizer's state under its key's prefix (the map's order is kept).
+     */
+    public static Map<String, INDArray> arraysOf(CheckpointedGraph graph, Map<String, Map<String, INDArray>> optimizerStates) {
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        for (String name : graph.trainableNames()) arrays.put(name, graph.array(name));
+        for (String name : graph.bufferNames()) arrays.put(name, graph.array(name));
+        optimizerStates.forEach((prefix, state) -> state.forEach((k, v) -> arrays.put(prefix + k, v)));
+        return arrays;
+    }
+
+    /** Copies this checkpoint's parameters and buffers into {@code graph}, refusing a missing array or a shape that differs. */
+    public void loadInto(CheckpointedGraph graph) {
+        List<String> names = new ArrayList<>(graph.trainableNames());
+        names.addAll(graph.bufferNames());
+        for (String name : names) {
+            INDArray saved = arrays.get(name);
+            if (saved == null) throw new IllegalStateException("checkpoint has no array " + name);
+            INDArray target = graph.array(name);
+            if (!Arrays.equals(saved.shape(), target.shape())) {
+                throw new IllegalStateException(name + ": checkpoint shape " + Arrays.toString(saved.shape())
+                        + " vs graph " + Arrays.toString(target.shape()));
+            }
+            target.assign(saved);
+        }
+    }
+
+    /** The arrays saved under {@code prefix} (an optimizer's state), by name without the prefix. */
+    public Map<String, INDArray> prefixed(String prefix) {
+        Map<String, INDArray> m = new LinkedHashMap<>();
+        arrays.forEach((k, v) -> {
+            if (k.startsWith(prefix)) m.put(k.substring(prefix.length()), v);
+        });
+        return m;
     }
 
     /**

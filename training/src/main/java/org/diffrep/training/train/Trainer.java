@@ -247,11 +247,7 @@ public final class Trainer {
         state.put("optimizer_step", opt.step());
         state.set("run", run);
         state.set("metrics", JSON.valueToTree(history));
-        Map<String, INDArray> arrays = new LinkedHashMap<>();
-        for (String name : graph.trainableNames()) arrays.put(name, graph.array(name));
-        for (String name : graph.bufferNames()) arrays.put(name, graph.array(name));
-        opt.state().forEach((k, v) -> arrays.put("optimizer/" + k, v));
-        new Checkpoint(JSON.writeValueAsString(state), arrays).write(file);
+        new Checkpoint(JSON.writeValueAsString(state), Checkpoint.arraysOf(graph, Map.of(Checkpoint.OPTIMIZER, opt.state()))).write(file);
     }
 
     private int restore(Checkpoint c, Optimizer opt, List<EpochMetrics> history) throws IOException {
@@ -261,12 +257,8 @@ public final class Trainer {
         // compare as text: a parsed document and one built from values differ in number node types
         List<String> differences = RunDifference.between(savedComparable, comparable(run));
         if (!differences.isEmpty()) throw RunDifference.refusal(out, differences);
-        loadHead(graph, c);
-        Map<String, INDArray> optState = new LinkedHashMap<>();
-        c.arrays().forEach((k, v) -> {
-            if (k.startsWith("optimizer/")) optState.put(k.substring("optimizer/".length()), v);
-        });
-        opt.restore(state.get("optimizer_step").asLong(), optState);
+        c.loadInto(graph);
+        opt.restore(state.get("optimizer_step").asLong(), c.prefixed(Checkpoint.OPTIMIZER));
         for (var m : (ArrayNode) state.get("metrics")) history.add(JSON.treeToValue(m, EpochMetrics.class));
         return state.get("epochs_done").asInt();
     }
@@ -277,22 +269,6 @@ public final class Trainer {
         c.remove("provenance");
         ((ObjectNode) c.get("train")).remove("epochs");
         return c;
-    }
-
-    /** Copies a checkpoint's head arrays (parameters and buffers) into the graph. */
-    public static void loadHead(ClassifierGraph graph, Checkpoint c) {
-        List<String> names = new ArrayList<>(graph.trainableNames());
-        names.addAll(graph.bufferNames());
-        for (String name : names) {
-            INDArray saved = c.arrays().get(name);
-            if (saved == null) throw new IllegalStateException("checkpoint has no array " + name);
-            INDArray target = graph.array(name);
-            if (!java.util.Arrays.equals(saved.shape(), target.shape())) {
-                throw new IllegalStateException(name + ": checkpoint shape " + java.util.Arrays.toString(saved.shape())
-                        + " vs graph " + java.util.Arrays.toString(target.shape()));
-            }
-            target.assign(saved);
-        }
     }
 
     private void writeMetrics(List<EpochMetrics> history) throws IOException {
