@@ -4,6 +4,7 @@ import org.diffrep.model.features.NoiseSource;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
 import org.diffrep.training.cache.FeatureExtractor;
+import org.diffrep.training.cache.ForwardingExtractor;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Collection;
@@ -11,35 +12,14 @@ import java.util.Map;
 import java.util.function.IntFunction;
 
 /** A {@link FeatureExtractor} that counts and times the backbone forwards it passes on: the sweep's cost report. */
-public final class CountingExtractor implements FeatureExtractor {
+public final class CountingExtractor extends ForwardingExtractor {
 
-    private final FeatureExtractor inner;
     private long calls;
     private long images;
     private long nanos;
 
     public CountingExtractor(FeatureExtractor inner) {
-        this.inner = inner;
-    }
-
-    @Override
-    public String model() {
-        return inner.model();
-    }
-
-    @Override
-    public String checkpoint() {
-        return inner.checkpoint();
-    }
-
-    @Override
-    public int channels(int block) {
-        return inner.channels(block);
-    }
-
-    @Override
-    public int side(int block) {
-        return inner.side(block);
+        super(inner);
     }
 
     @Override

@@ -6,6 +6,7 @@ import org.diffrep.model.features.NoiseSource;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
 import org.diffrep.training.cache.FeatureExtractor;
+import org.diffrep.training.cache.ForwardingExtractor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -78,31 +79,11 @@ class SweepTest {
     @Test
     void aFailingCandidateIsReportedTheOthersRunAndARerunRetriesIt() throws Exception {
         FeatureExtractor real = TinySweep.backbone();
-        FeatureExtractor broken = new FeatureExtractor() {
-            @Override
-            public String model() {
-                return real.model();
-            }
-
-            @Override
-            public String checkpoint() {
-                return real.checkpoint();
-            }
-
-            @Override
-            public int channels(int block) {
-                return real.channels(block);
-            }
-
-            @Override
-            public int side(int block) {
-                return real.side(block);
-            }
-
+        FeatureExtractor broken = new ForwardingExtractor(real) {
             @Override
             public Map<Tap, INDArray> extract(INDArray x0, long[] ids, Collection<Tap> taps, IntFunction<Pooling> pooling, NoiseSource noise) {
                 if (taps.stream().anyMatch(tap -> tap.t() == 150)) throw new IllegalStateException("no t=150 today");
-                return real.extract(x0, ids, taps, pooling, noise);
+                return inner.extract(x0, ids, taps, pooling, noise);
             }
         };
         SearchSpace space = SearchSpace.parse(TinySweep.SPACE);

@@ -115,25 +115,9 @@ public record ExtractionSpec(Data data, List<Integer> timesteps, List<Integer> b
      * One backbone shared by the tasks of a JVM, one forward at a time: SameDiff inference on one graph
      * is not safe from several threads, and each forward already uses every core ND4J is given.
      */
-    private record Serialized(FeatureExtractor inner) implements FeatureExtractor {
-        @Override
-        public String model() {
-            return inner.model();
-        }
-
-        @Override
-        public String checkpoint() {
-            return inner.checkpoint();
-        }
-
-        @Override
-        public int channels(int block) {
-            return inner.channels(block);
-        }
-
-        @Override
-        public int side(int block) {
-            return inner.side(block);
+    private static final class Serialized extends ForwardingExtractor {
+        Serialized(FeatureExtractor inner) {
+            super(inner);
         }
 
         @Override

@@ -256,34 +256,13 @@ class ShardedExtractionTest {
     }
 
     /** Dies (throws) on its n-th forward, as a killed extraction would stop mid-shard. */
-    private static final class Dying implements FeatureExtractor {
-        private final FeatureExtractor inner;
+    private static final class Dying extends ForwardingExtractor {
         private final int dieAt;
         private int calls;
 
         Dying(FeatureExtractor inner, int dieAt) {
-            this.inner = inner;
+            super(inner);
             this.dieAt = dieAt;
-        }
-
-        @Override
-        public String model() {
-            return inner.model();
-        }
-
-        @Override
-        public String checkpoint() {
-            return inner.checkpoint();
-        }
-
-        @Override
-        public int channels(int block) {
-            return inner.channels(block);
-        }
-
-        @Override
-        public int side(int block) {
-            return inner.side(block);
         }
 
         @Override
