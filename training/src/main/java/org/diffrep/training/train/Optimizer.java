@@ -48,7 +48,7 @@ public final class Optimizer {
             INDArray g = grads.get(e.getKey()).dup();
             if (config.weightDecay() != 0) g.addi(w.mul(config.weightDecay()));
             if (config.optimizer() == OptimizerKind.ADAM) {
-                adam(e.getKey(), w, g, lr);
+                adamStep(state, e.getKey(), w, g, lr, step);
             } else {
                 if (config.momentum() != 0) {
                     INDArray buf = state.get("momentum/" + e.getKey());
@@ -65,7 +65,12 @@ public final class Optimizer {
         }
     }
 
-    private void adam(String name, INDArray w, INDArray g, double lr) {
+    /**
+     * Adam's update of {@code w} with gradient {@code g} at 1-based {@code step}, bias-corrected, its
+     * moments kept in {@code state} under adam_m/ and adam_v/ + name (shared with the segmentation
+     * heads' AdamW, which decays the weights before this step instead of adding to the gradient).
+     */
+    public static void adamStep(Map<String, INDArray> state, String name, INDArray w, INDArray g, double lr, long step) {
         INDArray m = state.computeIfAbsent("adam_m/" + name, k -> Nd4j.zerosLike(w));
         INDArray v = state.computeIfAbsent("adam_v/" + name, k -> Nd4j.zerosLike(w));
         m.muli(BETA1).addi(g.mul(1 - BETA1));
