@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.diffrep.common.cli.Cli;
 import org.diffrep.training.TestFixtures;
+import org.diffrep.training.data.CubFolder;
 import org.diffrep.training.train.Trainer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,7 +95,8 @@ class CommandsTest {
 
     @Test
     void trainsGraphNativeOnACubLayout() throws Exception {
-        Path root = cub(dir.resolve("CUB_200_2011"), 3, 4, 3);
+        Path root = dir.resolve("CUB_200_2011");
+        CubFolder.write(root, 3, 4, 3);
         Path out = dir.resolve("cub-run");
         String result = run(new TrainCommand(), "--dataset", "cub", "--root", root.toString(), "--config", "adm-tiny",
                 "--checkpoint", TestFixtures.admTinyCheckpoint().toString(), "--head", "linear", "--t", "150", "--blocks", "24",
@@ -111,35 +113,6 @@ class CommandsTest {
         assertThat(provenance.get("splits").get("train").asText()).isEqualTo(run.get("train_data").asText());
         assertThat(provenance.get("seeds").get("head_init").asLong()).isZero();
         assertThat(provenance.get("finished").asText()).isGreaterThanOrEqualTo(provenance.get("started").asText());
-    }
-
-    /** A CUB-200-2011 root in its official layout: {@code classes × perClass} solid-colour JPEGs, the first {@code train} of each class for training. */
-    static Path cub(Path root, int classes, int perClass, int train) throws Exception {
-        StringBuilder images = new StringBuilder(), labels = new StringBuilder(), split = new StringBuilder(), names = new StringBuilder();
-        int id = 1;
-        for (int c = 0; c < classes; c++) {
-            String folder = String.format("%03d.Class_%d", c + 1, c + 1);
-            names.append(c + 1).append(' ').append(folder).append('\n');
-            for (int i = 0; i < perClass; i++, id++) {
-                String rel = folder + "/img_" + id + ".jpg";
-                java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(40, 30, java.awt.image.BufferedImage.TYPE_INT_RGB);
-                java.awt.Graphics2D gr = img.createGraphics();
-                gr.setColor(new java.awt.Color[]{java.awt.Color.RED, java.awt.Color.GREEN, java.awt.Color.BLUE}[c % 3]);
-                gr.fillRect(0, 0, 40, 30);
-                gr.dispose();
-                Path file = root.resolve("images").resolve(rel);
-                Files.createDirectories(file.getParent());
-                javax.imageio.ImageIO.write(img, "jpg", file.toFile());
-                images.append(id).append(' ').append(rel).append('\n');
-                labels.append(id).append(' ').append(c + 1).append('\n');
-                split.append(id).append(' ').append(i < train ? 1 : 0).append('\n');
-            }
-        }
-        Files.writeString(root.resolve("images.txt"), images);
-        Files.writeString(root.resolve("image_class_labels.txt"), labels);
-        Files.writeString(root.resolve("train_test_split.txt"), split);
-        Files.writeString(root.resolve("classes.txt"), names);
-        return root;
     }
 
     private static String[] concat(List<String> a, String... b) {
