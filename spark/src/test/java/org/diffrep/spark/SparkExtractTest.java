@@ -2,17 +2,14 @@ package org.diffrep.spark;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.diffrep.common.cli.Cli;
+import org.diffrep.training.CommandRun;
 import org.diffrep.training.TestFixtures;
 import org.diffrep.training.cli.ExtractCommand;
 import org.diffrep.training.data.CubFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,21 +25,13 @@ class SparkExtractTest {
     @TempDir
     Path dir;
 
-    private record Run(int exit, String out, String err) {}
-
-    private Run extract(Path root, Path cache, String... extra) {
+    private CommandRun extract(Path root, Path cache, String... extra) {
         List<String> args = new java.util.ArrayList<>(List.of("--dataset", "cub", "--root", root.toString(), "--config", "adm-tiny",
                 "--checkpoint", TestFixtures.admTinyCheckpoint().toString(), "--head", "linear", "--t", "150", "--blocks", "12,24",
                 "--cache", cache.toString(), "--shard-size", "8", "--extract-batch", "4",
                 "--json", "--no-progress"));
         args.addAll(List.of(extra));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Cli.commandLine(new ExtractCommand());
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int exit = cl.execute(args.toArray(new String[0]));
-        return new Run(exit, out.toString(), err.toString());
+        return CommandRun.of(new ExtractCommand(), args.toArray(new String[0]));
     }
 
     /** Every shard data file under a cache folder, by its path relative to the folder. */
@@ -60,13 +49,13 @@ class SparkExtractTest {
         List<Path> images = CubFolder.write(root, 3, 10, 8);
         CubFolder.truncate(images.get(12));
 
-        Run local = extract(root, dir.resolve("local"), "--max-unreadable", "0.05");
-        assertThat(local.exit).as(local.err).isZero();
-        Run spark = extract(root, dir.resolve("spark"), "--engine", "spark", "--master", "local[2]", "--max-unreadable", "0.05");
-        assertThat(spark.exit).as(spark.err).isZero();
+        CommandRun local = extract(root, dir.resolve("local"), "--max-unreadable", "0.05");
+        assertThat(local.exit()).as(local.err()).isZero();
+        CommandRun spark = extract(root, dir.resolve("spark"), "--engine", "spark", "--master", "local[2]", "--max-unreadable", "0.05");
+        assertThat(spark.exit()).as(spark.err()).isZero();
 
-        JsonNode l = new ObjectMapper().readTree(local.out);
-        JsonNode s = new ObjectMapper().readTree(spark.out);
+        JsonNode l = new ObjectMapper().readTree(local.out());
+        JsonNode s = new ObjectMapper().readTree(spark.out());
         assertThat(s.get("engine").asText()).isEqualTo("spark");
         assertThat(l.get("engine").asText()).isEqualTo("local");
         // 24 training images in 3 shards of 8, 6 evaluation images in 1 shard; the truncated one is left out
@@ -83,8 +72,8 @@ class SparkExtractTest {
         assertThat(b.keySet()).isEqualTo(a.keySet());
         a.forEach((name, bytes) -> assertThat(b.get(name)).as(name).isEqualTo(bytes));
 
-        Run again = extract(root, dir.resolve("spark"), "--engine", "spark", "--master", "local[2]", "--max-unreadable", "0.05");
-        JsonNode r = new ObjectMapper().readTree(again.out);
+        CommandRun again = extract(root, dir.resolve("spark"), "--engine", "spark", "--master", "local[2]", "--max-unreadable", "0.05");
+        JsonNode r = new ObjectMapper().readTree(again.out());
         assertThat(r.get("shards_computed").asInt()).isZero();
         assertThat(r.get("shards_reused").asInt()).isEqualTo(4);
         assertThat(r.get("unreadable")).hasSize(1);
@@ -95,9 +84,9 @@ class SparkExtractTest {
         Path root = dir.resolve("cub");
         List<Path> images = CubFolder.write(root, 3, 10, 8);
         CubFolder.truncate(images.get(12));
-        Run failed = extract(root, dir.resolve("spark"), "--engine", "spark", "--master", "local[2]", "--max-unreadable", "0");
-        assertThat(failed.exit).as(failed.err).isEqualTo(2);
-        assertThat(failed.err.strip()).startsWith("error: ").doesNotContain("\n")
+        CommandRun failed = extract(root, dir.resolve("spark"), "--engine", "spark", "--master", "local[2]", "--max-unreadable", "0");
+        assertThat(failed.exit()).as(failed.err()).isEqualTo(2);
+        assertThat(failed.err().strip()).startsWith("error: ").doesNotContain("\n")
                 .contains("1 of 24 files unreadable").contains(images.get(12).toString());
     }
 }

@@ -96,7 +96,7 @@ class CommandsTest {
     @Test
     void trainsGraphNativeOnACubLayout() throws Exception {
         Path root = dir.resolve("CUB_200_2011");
-        CubFolder.write(root, 3, 4, 3);
+        CubFolder.writeSolid(root, 3, 4, 3);
         Path out = dir.resolve("cub-run");
         String result = run(new TrainCommand(), "--dataset", "cub", "--root", root.toString(), "--config", "adm-tiny",
                 "--checkpoint", TestFixtures.admTinyCheckpoint().toString(), "--head", "linear", "--t", "150", "--blocks", "24",

@@ -3,6 +3,7 @@ package org.diffrep.training.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.diffrep.training.TestFixtures;
+import org.diffrep.training.data.CubFolder;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Inputs;
 import org.diffrep.training.heads.HeadConfig;
@@ -73,7 +74,8 @@ class InputResolutionTest {
 
     @Test
     void rgbFilesReachAGrayscaleModelAsLuma() throws Exception {
-        Path cub = CommandsTest.cub(dir.resolve("CUB_200_2011"), 3, 2, 1);
+        Path cub = dir.resolve("CUB_200_2011");
+        CubFolder.writeSolid(cub, 3, 2, 1);
         Inputs in = Inputs.builder().optDataset("cub").optRoot(cub).optConfig("adm-fmnist").build();
         // solid red, green and blue images: one channel each, at the model's 32 px, distinct luma per class
         org.nd4j.linalg.api.ndarray.INDArray x = in.trainImages().images(new int[] {0, 1, 2}, 0);

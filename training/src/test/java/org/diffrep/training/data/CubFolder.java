@@ -14,17 +14,33 @@ import java.util.SplittableRandom;
 public final class CubFolder {
     private CubFolder() {}
 
+    /** The colour of pixel (x, y) of an image of class c. */
+    @FunctionalInterface
+    private interface Pixels {
+        int rgb(int c, int x, int y);
+    }
+
     /**
      * Writes {@code classes x perClass} noisy 40x30 JPEGs, each class around its own colour; the
      * first {@code trainPerClass} of each class are training images. Returns the paths in images.txt order.
      */
     public static List<Path> write(Path root, int classes, int perClass, int trainPerClass) throws IOException {
+        SplittableRandom rng = new SplittableRandom(classes * 1000L + perClass);
+        return write(root, classes, perClass, trainPerClass, (c, x, y) -> (0x203040 + c * 0x3A2B17 + rng.nextInt(0x30) * 0x010101 + x * 0x000300) & 0xFFFFFF);
+    }
+
+    /** As {@link #write(Path, int, int, int)}, every image one solid colour: red, green, blue, red, ... by class. */
+    public static List<Path> writeSolid(Path root, int classes, int perClass, int trainPerClass) throws IOException {
+        int[] rgb = {0xFF0000, 0x00FF00, 0x0000FF};
+        return write(root, classes, perClass, trainPerClass, (c, x, y) -> rgb[c % rgb.length]);
+    }
+
+    private static List<Path> write(Path root, int classes, int perClass, int trainPerClass, Pixels pixels) throws IOException {
         StringBuilder images = new StringBuilder();
         StringBuilder labels = new StringBuilder();
         StringBuilder split = new StringBuilder();
         StringBuilder names = new StringBuilder();
         List<Path> paths = new ArrayList<>();
-        SplittableRandom rng = new SplittableRandom(classes * 1000L + perClass);
         int id = 1;
         for (int c = 0; c < classes; c++) {
             String folder = String.format("%03d.Class_%d", c + 1, c + 1);
@@ -34,9 +50,8 @@ public final class CubFolder {
                 Path file = root.resolve("images").resolve(rel);
                 Files.createDirectories(file.getParent());
                 BufferedImage img = new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB);
-                int base = 0x203040 + c * 0x3A2B17;
                 for (int y = 0; y < 30; y++) {
-                    for (int x = 0; x < 40; x++) img.setRGB(x, y, (base + rng.nextInt(0x30) * 0x010101 + x * 0x000300) & 0xFFFFFF);
+                    for (int x = 0; x < 40; x++) img.setRGB(x, y, pixels.rgb(c, x, y));
                 }
                 ImageIO.write(img, "jpg", file.toFile());
                 paths.add(file);

@@ -2,14 +2,11 @@ package org.diffrep.training.knn;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.diffrep.common.cli.Cli;
+import org.diffrep.training.CommandRun;
 import org.diffrep.training.cka.CkaCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,21 +17,10 @@ class KnnAndCkaCommandsTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {}
-
-    static Run run(Object command, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = Cli.commandLine(command);
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
-
     @Test
     void knnClassifiesTheShippedDataWellAboveChanceAndRecordsItsProvenance() throws Exception {
         Path file = dir.resolve("knn.json");
-        Run r = run(new KnnCommand(), "--limit-train", "300", "--limit-eval", "100", "--k", "10", "--t", "10", "--blocks", "13",
+        CommandRun r = CommandRun.of(new KnnCommand(), "--limit-train", "300", "--limit-eval", "100", "--k", "10", "--t", "10", "--blocks", "13",
                 "--cache", dir.resolve("cache").toString(), "--out", file.toString(), "--no-progress");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("kNN on fashion-mnist/test (100 images").contains("written " + file.toAbsolutePath());
@@ -55,7 +41,7 @@ class KnnAndCkaCommandsTest {
     @Test
     void ckaOfABlockWithItselfIsOneAndOfTwoBlocksLess() throws Exception {
         Path out = dir.resolve("cka");
-        Run r = run(new CkaCommand(), "--limit-eval", "64", "--t", "10", "--blocks", "4,13", "--pool", "avg:2",
+        CommandRun r = CommandRun.of(new CkaCommand(), "--limit-eval", "64", "--t", "10", "--blocks", "4,13", "--pool", "avg:2",
                 "--cache", dir.resolve("cache").toString(), "--out", out.toString(), "--no-progress");
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode result = new ObjectMapper().readTree(out.resolve("cka.json").toFile());
@@ -68,7 +54,7 @@ class KnnAndCkaCommandsTest {
 
     @Test
     void aBlockTheModelDoesNotHaveIsOneLineAndExitTwo() {
-        Run r = run(new KnnCommand(), "--limit-train", "20", "--limit-eval", "10", "--blocks", "20", "--cache",
+        CommandRun r = CommandRun.of(new KnnCommand(), "--limit-train", "20", "--limit-eval", "10", "--blocks", "20", "--cache",
                 dir.resolve("cache").toString(), "--out", dir.resolve("k.json").toString(), "--no-progress");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err().strip()).startsWith("error: ").contains("20").contains("1..19").hasLineCount(1);
