@@ -2,16 +2,13 @@ package org.diffrep.training.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.diffrep.common.cli.Cli;
+import org.diffrep.training.CommandRun;
 import org.diffrep.training.TestFixtures;
 import org.diffrep.training.data.CubFolder;
 import org.diffrep.training.data.UnreadableImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,17 +29,21 @@ class UnreadableImagesCommandTest {
         return args.toArray(new String[0]);
     }
 
+    /** 2 classes × 6 JPEGs (10 for training) with the fourth cut short, as an interrupted copy leaves it. */
+    private static List<Path> cubWithTheFourthTruncated(Path root) throws Exception {
+        List<Path> files = CubFolder.write(root, 2, 6, 5);
+        CubFolder.truncate(files.get(3));
+        return files;
+    }
+
     @Test
     void aTruncatedJpegIsSkippedAndListedInTheRun() throws Exception {
         Path root = dir.resolve("cub");
-        List<Path> files = CubFolder.write(root, 2, 6, 5);
-        CubFolder.truncate(files.get(3));
+        List<Path> files = cubWithTheFourthTruncated(root);
         Path out = dir.resolve("run");
-        StringWriter sw = new StringWriter();
-        CommandLine cl = new CommandLine(new TrainCommand());
-        cl.setOut(new PrintWriter(sw));
-        assertThat(cl.execute(train(root, out, "--max-unreadable", "0.2"))).isZero();
-        assertThat(sw.toString()).contains("1 unreadable image(s) skipped");
+        CommandRun r = CommandRun.of(new TrainCommand(), train(root, out, "--max-unreadable", "0.2"));
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("1 unreadable image(s) skipped");
         JsonNode listed = new ObjectMapper().readTree(out.resolve(UnreadableImages.FILE).toFile()).get("unreadable");
         assertThat(listed).hasSize(1);
         assertThat(listed.get(0).get("path").asText()).isEqualTo(files.get(3).toString());
@@ -52,14 +53,11 @@ class UnreadableImagesCommandTest {
     @Test
     void pastTheToleratedFractionTheRunFailsNamingTheFile() throws Exception {
         Path root = dir.resolve("cub");
-        List<Path> files = CubFolder.write(root, 2, 6, 5);
-        CubFolder.truncate(files.get(3));
+        List<Path> files = cubWithTheFourthTruncated(root);
         Path out = dir.resolve("run");
-        StringWriter err = new StringWriter();
-        CommandLine cl = Cli.commandLine(new TrainCommand());
-        cl.setErr(new PrintWriter(err));
-        assertThat(cl.execute(train(root, out, "--max-unreadable", "0"))).as(err.toString()).isEqualTo(2);
-        assertThat(err.toString().strip()).startsWith("error: ").doesNotContain("\n")
+        CommandRun r = CommandRun.of(new TrainCommand(), train(root, out, "--max-unreadable", "0"));
+        assertThat(r.exit()).as(r.err()).isEqualTo(2);
+        assertThat(r.err().strip()).startsWith("error: ").doesNotContain("\n")
                 .contains("1 of 10 files unreadable").contains(files.get(3).toString());
         assertThat(Files.exists(out.resolve("checkpoint.bin"))).isFalse();
     }

@@ -10,14 +10,11 @@ import org.diffrep.training.heads.HeadKind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -55,12 +52,7 @@ class BackboneGraphTest {
         HeadConfig cfg = tinyHead(kind);
         ClassifierGraph g = ClassifierGraph.onBackbone(cfg, TINY, w::get, 3);
 
-        Map<String, INDArray> before = new LinkedHashMap<>();
-        for (SDVariable v : g.sameDiff().variables()) {
-            if (v.getVariableType() == VariableType.CONSTANT && w.contains(v.name())) before.put(v.name(), v.getArr().dup());
-            if (v.getVariableType() == VariableType.VARIABLE) assertThat(g.trainableNames()).contains(v.name());
-        }
-        assertThat(before).hasSizeGreaterThan(100);
+        Map<String, INDArray> before = TestFixtures.frozenWeights(g.sameDiff(), w, g.trainableNames());
 
         int n = 2;
         int nt = cfg.timesteps().size();

@@ -16,8 +16,6 @@ import org.diffrep.training.train.Checkpoint;
 import org.diffrep.training.train.Trainer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine;
 
@@ -159,12 +157,7 @@ class SegmentationHeadsTest {
         StateDict w = TestFixtures.admTinyWeights();
         SegHeadConfig head = new SegHeadConfig(SegHeadKind.UPERNET, List.of(50, 150), List.of(24, 30), 150, 8, 8);
         SegGraph g = SegGraph.onBackbone(head, TINY, w::get, 1);
-        Map<String, INDArray> before = new LinkedHashMap<>();
-        for (SDVariable v : g.sameDiff().variables()) {
-            if (v.getVariableType() == VariableType.CONSTANT && w.contains(v.name())) before.put(v.name(), v.getArr().dup());
-            if (v.getVariableType() == VariableType.VARIABLE) assertThat(g.trainableNames()).contains(v.name());
-        }
-        assertThat(before).hasSizeGreaterThan(100);
+        Map<String, INDArray> before = TestFixtures.frozenWeights(g.sameDiff(), w, g.trainableNames());
         Map<String, INDArray> headBefore = new LinkedHashMap<>();
         for (String n : g.trainableNames()) headBefore.put(n, g.array(n).dup());
 
