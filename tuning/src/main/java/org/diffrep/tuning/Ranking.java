@@ -1,15 +1,12 @@
 package org.diffrep.tuning;
 
 import org.diffrep.common.util.AtomicFiles;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.HeatMapChart;
-import org.knowm.xchart.HeatMapChartBuilder;
+import org.diffrep.training.plot.Heatmap;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -77,28 +74,12 @@ public final class Ranking {
         TreeSet<Integer> blockSet = new TreeSet<>();
         cells.values().forEach(m -> blockSet.addAll(m.keySet()));
         List<Integer> blocks = new ArrayList<>(blockSet);
-        Map<Integer, Integer> blockIndex = new LinkedHashMap<>();
-        for (int i = 0; i < blocks.size(); i++) blockIndex.put(blocks.get(i), i);
-        List<Number[]> heat = new ArrayList<>();
-        double min = Double.POSITIVE_INFINITY;
-        double max = Double.NEGATIVE_INFINITY;
+        Heatmap map = Heatmap.of(ts, blocks).title("top-1 % by (t, block), pooling " + pool + ", best over lr and head")
+                .axes("t", "block").series("top-1 %").decimals("0.0")
+                .size(Math.max(640, 90 * ts.size() + 260), Math.max(360, 28 * blocks.size() + 160));
         for (int x = 0; x < ts.size(); x++) {
-            for (Map.Entry<Integer, Double> e : cells.get(ts.get(x)).entrySet()) {
-                heat.add(new Number[]{x, blockIndex.get(e.getKey()), e.getValue()});
-                min = Math.min(min, e.getValue());
-                max = Math.max(max, e.getValue());
-            }
+            for (Map.Entry<Integer, Double> e : cells.get(ts.get(x)).entrySet()) map.set(x, blocks.indexOf(e.getKey()), e.getValue());
         }
-        System.setProperty("java.awt.headless", "true");
-        HeatMapChart chart = new HeatMapChartBuilder().width(Math.max(640, 90 * ts.size() + 260)).height(Math.max(360, 28 * blocks.size() + 160))
-                .title("top-1 % by (t, block), pooling " + pool + ", best over lr and head").xAxisTitle("t").yAxisTitle("block").build();
-        chart.getStyler().setShowValue(true);
-        chart.getStyler().setHeatMapValueDecimalPattern("0.0");
-        // whole-number legend ends: the legend prints the bounds unformatted (59.599999999999994)
-        chart.getStyler().setMin(Math.floor(min));
-        chart.getStyler().setMax(Math.ceil(max) > Math.floor(min) ? Math.ceil(max) : Math.floor(min) + 1);
-        chart.getStyler().setPlotContentSize(1.0);
-        chart.addSeries("top-1 %", ts.stream().map(String::valueOf).toList(), blocks.stream().map(String::valueOf).toList(), heat);
-        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+        map.writePng(file);
     }
 }

@@ -9,9 +9,7 @@ import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
 import org.diffrep.training.cache.FeatureColumn;
 import org.diffrep.training.knn.FeatureOptions;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.HeatMapChart;
-import org.knowm.xchart.HeatMapChartBuilder;
+import org.diffrep.training.plot.Heatmap;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -93,18 +91,11 @@ public final class CkaAnalysis {
         }
 
         void writeHeatmap(Path file, String title) throws IOException {
-            List<Number[]> heat = new ArrayList<>();
-            for (int x = 0; x < cka.length; x++) for (int y = 0; y < cka.length; y++) heat.add(new Number[]{x, y, cka[y][x]});
-            System.setProperty("java.awt.headless", "true");
             int side = Math.max(480, 36 * labels.size() + 220);
-            HeatMapChart chart = new HeatMapChartBuilder().width(side + 120).height(side).title(title).build();
-            chart.getStyler().setShowValue(labels.size() <= 16);
-            chart.getStyler().setHeatMapValueDecimalPattern("0.00");
-            chart.getStyler().setMin(Math.min(0, min(cka)));
-            chart.getStyler().setMax(1);
-            chart.getStyler().setPlotContentSize(1.0);
-            chart.addSeries("CKA", labels, labels, heat);
-            BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+            Heatmap map = Heatmap.of(labels, labels).title(title).series("CKA").decimals("0.00")
+                    .showValues(labels.size() <= 16).range(Math.min(0, min(cka)), 1).size(side + 120, side);
+            for (int x = 0; x < cka.length; x++) for (int y = 0; y < cka.length; y++) map.set(x, y, cka[y][x]);
+            map.writePng(file);
         }
 
         private static double min(double[][] m) {

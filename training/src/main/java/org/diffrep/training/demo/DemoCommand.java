@@ -19,6 +19,7 @@ import org.diffrep.training.data.ShippedFiles;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
+import org.diffrep.training.plot.Heatmap;
 import org.diffrep.training.probe.FeatureMatrix;
 import org.diffrep.training.seg.SegmentationDemo;
 import org.diffrep.training.probe.LogisticRegression;
@@ -31,6 +32,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
+import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +47,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -196,11 +199,21 @@ public final class DemoCommand implements Callable<Integer> {
         writeResults(provenance.optModel(cfg.name(), modelFile, in.checkpointSha256()).optDataset(in.dataset())
                 .optSplit("train", train.describe()).optSplit("test", test.describe()).optSeed("subsets_noise_heads", seed),
                 cfg, modelFile, in.checkpointSha256(), train, test, bs, grid, best, bestGlobal, raw, h2h, attention, seconds);
-        Heatmap.write(grid, timesteps, bs, Cell::top1, "linear probe top-1 (%), 2x2 avg-pooled " + cfg.name()
+        writeHeatmap(grid, timesteps, bs, Cell::top1, "linear probe top-1 (%), 2x2 avg-pooled " + cfg.name()
                 + " features; raw pixels " + pct(raw), out.resolve("heatmap.png"));
-        Heatmap.write(grid, timesteps, bs, Cell::top1Global, "linear probe top-1 (%), globally pooled " + cfg.name()
+        writeHeatmap(grid, timesteps, bs, Cell::top1Global, "linear probe top-1 (%), globally pooled " + cfg.name()
                 + " features; raw pixels " + pct(raw), out.resolve("heatmap-global.png"));
         return 0;
+    }
+
+    /** Accuracy over (t, block): blocks along x, noise steps along y, in the orange scale of the README's figures. */
+    private static void writeHeatmap(List<Cell> grid, List<Integer> ts, List<Integer> blocks, ToDoubleFunction<Cell> value,
+                                     String title, Path png) throws IOException {
+        Heatmap map = Heatmap.of(blocks, ts).title(title).axes("block", "t").series("top-1 %")
+                .colors(new Color(255, 245, 235), new Color(253, 174, 107), new Color(166, 54, 3))
+                .size(Math.max(700, 60 * blocks.size() + 200), 120 + 70 * ts.size());
+        for (Cell c : grid) map.set(blocks.indexOf(c.block()), ts.indexOf(c.t()), Math.round(value.applyAsDouble(c) * 10) / 10.0);
+        map.writePng(png);
     }
 
     /**
