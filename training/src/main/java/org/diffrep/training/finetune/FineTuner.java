@@ -217,9 +217,7 @@ public final class FineTuner {
 
     private int restore(Checkpoint c, Optimizer headOpt, Optimizer backboneOpt, List<EpochMetrics> history) throws IOException {
         ObjectNode state = (ObjectNode) JSON.readTree(c.json());
-        ObjectNode saved = comparable((ObjectNode) state.get("run"));
-        List<String> differences = RunDifference.between(saved, comparable(run));
-        if (!differences.isEmpty()) throw RunDifference.refusal(out, differences);
+        RunDifference.requireSame(out, comparable((ObjectNode) state.get("run")), comparable(run));
         c.loadInto(graph);
         headOpt.restore(state.get("optimizer_step").asLong(), c.prefixed(OPT_HEAD));
         backboneOpt.restore(state.get("backbone_optimizer_step").asLong(), c.prefixed(OPT_BACKBONE));

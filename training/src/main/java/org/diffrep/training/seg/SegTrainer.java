@@ -12,6 +12,7 @@ import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.training.data.Seeds;
 import org.diffrep.training.heads.Layers;
 import org.diffrep.training.train.Checkpoint;
+import org.diffrep.training.train.RunDifference;
 import org.diffrep.training.train.Trainer;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -216,12 +217,7 @@ public final class SegTrainer {
 
     private int restore(Checkpoint c, AdamW opt, List<LogRow> history) throws IOException {
         ObjectNode state = (ObjectNode) JSON.readTree(c.json());
-        ObjectNode saved = comparable((ObjectNode) state.get("run"));
-        // compare as text: a parsed document and one built from values differ in number node types
-        if (!saved.toString().equals(comparable(run).toString())) {
-            throw new IllegalStateException("the checkpoint in " + out + " is from a different run:\n saved   " + saved
-                    + "\n current " + comparable(run));
-        }
+        RunDifference.requireSame(out, comparable((ObjectNode) state.get("run")), comparable(run));
         c.loadInto(graph);
         opt.restore(state.get("optimizer_step").asLong(), c.prefixed(Checkpoint.OPTIMIZER));
         for (var row : (ArrayNode) state.get("log")) history.add(JSON.treeToValue(row, LogRow.class));

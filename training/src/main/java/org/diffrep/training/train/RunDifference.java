@@ -22,6 +22,12 @@ public final class RunDifference {
         return out;
     }
 
+    /** Refuses a --resume into {@code out} whose run differs from the one its checkpoint saved. */
+    public static void requireSame(Object out, JsonNode saved, JsonNode current) {
+        List<String> differences = between(saved, current);
+        if (!differences.isEmpty()) throw refusal(out, differences);
+    }
+
     /** The refusal of a --resume whose run differs from the checkpoint's. */
     public static UserInputException refusal(Object out, List<String> differences) {
         return new UserInputException("--resume: the checkpoint in " + out + " is from a different run (" + String.join("; ", differences)

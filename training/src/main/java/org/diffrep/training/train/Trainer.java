@@ -252,11 +252,7 @@ public final class Trainer {
 
     private int restore(Checkpoint c, Optimizer opt, List<EpochMetrics> history) throws IOException {
         ObjectNode state = (ObjectNode) JSON.readTree(c.json());
-        ObjectNode saved = (ObjectNode) state.get("run");
-        ObjectNode savedComparable = comparable(saved);
-        // compare as text: a parsed document and one built from values differ in number node types
-        List<String> differences = RunDifference.between(savedComparable, comparable(run));
-        if (!differences.isEmpty()) throw RunDifference.refusal(out, differences);
+        RunDifference.requireSame(out, comparable((ObjectNode) state.get("run")), comparable(run));
         c.loadInto(graph);
         opt.restore(state.get("optimizer_step").asLong(), c.prefixed(Checkpoint.OPTIMIZER));
         for (var m : (ArrayNode) state.get("metrics")) history.add(JSON.treeToValue(m, EpochMetrics.class));
