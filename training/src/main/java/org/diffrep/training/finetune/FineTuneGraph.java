@@ -160,8 +160,4 @@ public final class FineTuneGraph implements CheckpointedGraph {
         for (String name : names) n += sd.getVariable(name).getArr().length();
         return n;
     }
-
-    public INDArray array(String name) {
-        return sd.getVariable(name).getArr();
-    }
 }

@@ -233,8 +233,4 @@ public final class ClassifierGraph implements CheckpointedGraph {
         long feedback = params.trainableCount(Feedback.PREFIX);
         return new ParameterCount(params.trainableCount() - feedback, feedback);
     }
-
-    public INDArray array(String name) {
-        return sd.getVariable(name).getArr();
-    }
 }

@@ -277,8 +277,4 @@ public final class SegGraph implements CheckpointedGraph {
     public long parameterCount() {
         return params.trainableCount();
     }
-
-    public INDArray array(String name) {
-        return sd.getVariable(name).getArr();
-    }
 }

@@ -1,5 +1,6 @@
 package org.diffrep.training.train;
 
+import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.List;
@@ -14,5 +15,10 @@ public interface CheckpointedGraph {
 
     List<String> bufferNames();
 
-    INDArray array(String name);
+    SameDiff sameDiff();
+
+    /** The graph's current array of a variable or constant. */
+    default INDArray array(String name) {
+        return sameDiff().getVariable(name).getArr();
+    }
 }
