@@ -1,12 +1,10 @@
 package org.diffrep.datasets;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
+import java.util.function.IntToLongFunction;
 import org.datavec.api.records.metadata.RecordMetaDataIndex;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -36,30 +34,29 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
     private final transient List<Sample> samples;
     private final transient LoaderOptions options;
     private final transient LoadReport report;
-    private final transient ArrayDeque<Future<Result>> pending = new ArrayDeque<>();
     private final int[] positions;
     private final long seed;
+    private final transient IntToLongFunction sampleSeeds;
     private final int batchSize;
     private final boolean inGivenOrder;
-    private int[] order;
-    private int submitted;
+    private transient DecodedSamples decoded;
     private int epoch;
     private boolean consumed;
     private transient DataSet next;
     private transient DataSetPreProcessor preProcessor;
 
-    private record Result(int position, LoadedSample sample, String path, String reason) {}
-
     /** Every sample of the split, with its own decode threads and report; seeded by {@link LoaderOptions#seed()}. */
     public ImageBatchIterator(ImageDataset dataset, String split, LoaderOptions options) {
-        this(new ImageSplit(dataset, split, options), null, options.seed(), options.batchSize(), null, false);
+        this(new ImageSplit(dataset, split, options), null, options.seed(), null, options.batchSize(), null, false);
     }
 
     /**
      * See {@link ImageSplit#iterator} ({@code inGivenOrder}: no shuffle, no dropped last batch, the
-     * split stays open on close); null positions and report mean the whole split and a new report.
+     * split stays open on close); null positions and report mean the whole split and a new report;
+     * {@code sampleSeeds} (position to seed, the same every epoch) replaces the draws from {@code seed}.
      */
-    ImageBatchIterator(ImageSplit split, int[] positions, long seed, int batchSize, LoadReport report, boolean inGivenOrder) {
+    ImageBatchIterator(ImageSplit split, int[] positions, long seed, IntToLongFunction sampleSeeds, int batchSize, LoadReport report,
+                       boolean inGivenOrder) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be positive: " + batchSize);
         }
@@ -69,6 +66,7 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
         this.options = split.options();
         this.positions = positions != null ? positions : allPositions(samples.size());
         this.seed = seed;
+        this.sampleSeeds = sampleSeeds;
         this.batchSize = batchSize;
         this.report = report != null ? report : split.newReport(this.positions.length);
         this.inGivenOrder = inGivenOrder;
@@ -115,7 +113,7 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
     }
 
     private void startEpoch() {
-        order = positions.clone();
+        int[] order = positions.clone();
         if (options.shuffle() && !inGivenOrder) {
             SplittableRandom rng = new SplittableRandom(mix(seed, epoch, -1));
             for (int i = order.length - 1; i > 0; i--) {
@@ -125,28 +123,11 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
                 order[j] = t;
             }
         }
-        submitted = 0;
+        int e = epoch;
+        IntToLongFunction seeds = sampleSeeds != null ? sampleSeeds : p -> mix(seed, e, p);
         consumed = false;
         next = null;
-        submitMore();
-    }
-
-    private void submitMore() {
-        int window = options.prefetchBatches() * batchSize;
-        while (pending.size() < window && submitted < order.length) {
-            int sampleIndex = order[submitted++];
-            int e = epoch;
-            pending.add(split.pool().submit(() -> loadOne(sampleIndex, e)));
-        }
-    }
-
-    private Result loadOne(int sampleIndex, int epochOfTask) {
-        Sample s = samples.get(sampleIndex);
-        try {
-            return new Result(sampleIndex, split.loader().load(s, new SplittableRandom(mix(seed, epochOfTask, sampleIndex))), null, null);
-        } catch (UnreadableImageException e) {
-            return new Result(sampleIndex, null, e.path(), e.reason());
-        }
+        decoded = new DecodedSamples(split, order, seeds, options.prefetchBatches() * batchSize, report);
     }
 
     /** SplitMix64-style mixing so neighbouring seeds, epochs and indices give unrelated streams. */
@@ -158,10 +139,9 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
     }
 
     private void cancelPending() {
-        for (Future<Result> f : pending) {
-            f.cancel(false);
+        if (decoded != null) {
+            decoded.close();
         }
-        pending.clear();
     }
 
     @Override
@@ -194,20 +174,11 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
     private DataSet buildNext() {
         List<LoadedSample> batch = new ArrayList<>(batchSize);
         List<RecordMetaDataIndex> meta = new ArrayList<>(batchSize);
-        while (batch.size() < batchSize) {
-            Future<Result> f = pending.poll();
-            if (f == null) {
-                break;
-            }
-            Result r = await(f);
-            submitMore();
-            if (r.sample != null) {
-                batch.add(r.sample);
-                Sample s = samples.get(r.position);
-                meta.add(new RecordMetaDataIndex(r.position, s.image() != null ? s.image().toUri() : null, ImageBatchIterator.class));
-            } else {
-                report.record(r.path, r.reason);
-            }
+        while (batch.size() < batchSize && decoded.hasNext()) {
+            DecodedSamples.Decoded d = decoded.next();
+            batch.add(d.sample());
+            Sample s = samples.get(d.position());
+            meta.add(new RecordMetaDataIndex(d.position(), s.image() != null ? s.image().toUri() : null, ImageBatchIterator.class));
         }
         if (batch.isEmpty() || (options.dropLast() && !inGivenOrder && batch.size() < batchSize)) {
             return null;
@@ -217,22 +188,17 @@ public final class ImageBatchIterator implements DataSetIterator, AutoCloseable 
         return out;
     }
 
-    private static Result await(Future<Result> f) {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for a decoded image", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("image decoding failed unexpectedly", e.getCause());
-        }
-    }
-
     private DataSet assemble(List<LoadedSample> batch) {
         int n = batch.size();
         int c = options.channels();
         int s = options.imageSize();
         int per = c * s * s;
+        for (LoadedSample l : batch) {
+            if (l.height() != s || l.width() != s || (l.labelMap() != null && (l.labelHeight() != s || l.labelWidth() != s))) {
+                throw new IllegalStateException("a batch holds S x S samples; segmentation evaluation samples, at their annotations'"
+                        + " resolution, are read one by one through ImageSplit.decoded");
+            }
+        }
         float[] features = new float[n * per];
         for (int i = 0; i < n; i++) {
             System.arraycopy(batch.get(i).pixels(), 0, features, i * per, per);

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntToLongFunction;
 
 /**
  * One split opened for many passes: its sample list, its {@link SampleLoader} and its decode
@@ -63,12 +64,35 @@ public final class ImageSplit implements AutoCloseable {
      * they do not depend on which other samples share the pass. Unreadable images go to {@code report}.
      */
     public ImageBatchIterator iterator(int[] positions, long seed, int batchSize, LoadReport report) {
+        return new ImageBatchIterator(this, checked(positions), seed, null, batchSize, report, true);
+    }
+
+    /**
+     * As {@link #iterator(int[], long, int, LoadReport)}, with the random draws of each sample seeded by
+     * {@code seeds} from its split position: for a caller that owns its random streams (a trainer whose
+     * transform draws are a function of iteration and sample, so that a resumed run repeats them).
+     */
+    public ImageBatchIterator iterator(int[] positions, IntToLongFunction seeds, int batchSize, LoadReport report) {
+        return new ImageBatchIterator(this, checked(positions), 0, seeds, batchSize, report, true);
+    }
+
+    /**
+     * The given split positions decoded one by one, in this order, on this split's threads (up to
+     * {@code prefetchBatches} x {@code batchSize} of the options ahead), each sample's draws seeded by
+     * {@code seeds}: for samples of unequal shapes, which no batch can hold. Unreadable ones go to
+     * {@code report} and are left out.
+     */
+    public DecodedSamples decoded(int[] positions, IntToLongFunction seeds, LoadReport report) {
+        return new DecodedSamples(this, checked(positions), seeds, options.prefetchBatches() * options.batchSize(), report);
+    }
+
+    private int[] checked(int[] positions) {
         for (int p : positions) {
             if (p < 0 || p >= samples.size()) {
                 throw new IndexOutOfBoundsException("position " + p + " outside " + dataset.name() + "/" + split + " (" + samples.size() + " samples)");
             }
         }
-        return new ImageBatchIterator(this, positions.clone(), seed, batchSize, report, true);
+        return positions.clone();
     }
 
     SampleLoader loader() {

@@ -21,10 +21,14 @@ package org.diffrep.datasets;
  * @param shuffle          reshuffle the sample order every epoch
  * @param dropLast         drop the last incomplete batch
  * @param maxBadFraction   unreadable images tolerated, as a fraction of the split, before the run fails
+ * @param segmentation     mmseg's segmentation pipeline instead of the geometry above (null: the above); it
+ *                         decides scale, crop and flip itself, so {@code randomScaleCrop}, {@code interpolation}
+ *                         and {@code fastJpegDownscale} do not apply
  */
 public record LoaderOptions(int imageSize, int channels, boolean train, boolean randomScaleCrop,
                             Interpolation interpolation, boolean fastJpegDownscale, int batchSize, int threads,
-                            int prefetchBatches, long seed, boolean shuffle, boolean dropLast, double maxBadFraction) {
+                            int prefetchBatches, long seed, boolean shuffle, boolean dropLast, double maxBadFraction,
+                            SegmentationOptions segmentation) {
 
     public static final double DEFAULT_MAX_BAD_FRACTION = 0.01;
 
@@ -47,7 +51,7 @@ public record LoaderOptions(int imageSize, int channels, boolean train, boolean 
     public static LoaderOptions evaluation(int imageSize) {
         return new LoaderOptions(imageSize, 3, false, false, Interpolation.BICUBIC, true, 32,
                 Math.min(8, Runtime.getRuntime().availableProcessors()), 4, 0, false, false,
-                DEFAULT_MAX_BAD_FRACTION);
+                DEFAULT_MAX_BAD_FRACTION, null);
     }
 
     /** Training settings: flip, reshuffle each epoch, drop the last incomplete batch. */
@@ -57,66 +61,71 @@ public record LoaderOptions(int imageSize, int channels, boolean train, boolean 
 
     public LoaderOptions withImageSize(int v) {
         return new LoaderOptions(v, channels, train, randomScaleCrop, interpolation, fastJpegDownscale, batchSize,
-                threads, prefetchBatches, seed, shuffle, dropLast, maxBadFraction);
+                threads, prefetchBatches, seed, shuffle, dropLast, maxBadFraction, segmentation);
     }
 
     public LoaderOptions withChannels(int v) {
         return new LoaderOptions(imageSize, v, train, randomScaleCrop, interpolation, fastJpegDownscale, batchSize,
-                threads, prefetchBatches, seed, shuffle, dropLast, maxBadFraction);
+                threads, prefetchBatches, seed, shuffle, dropLast, maxBadFraction, segmentation);
     }
 
     public LoaderOptions withTrain(boolean v) {
         return new LoaderOptions(imageSize, channels, v, randomScaleCrop, interpolation, fastJpegDownscale, batchSize,
-                threads, prefetchBatches, seed, shuffle, dropLast, maxBadFraction);
+                threads, prefetchBatches, seed, shuffle, dropLast, maxBadFraction, segmentation);
     }
 
     public LoaderOptions withRandomScaleCrop(boolean v) {
         return new LoaderOptions(imageSize, channels, train, v, interpolation, fastJpegDownscale, batchSize,
-                threads, prefetchBatches, seed, shuffle, dropLast, maxBadFraction);
+                threads, prefetchBatches, seed, shuffle, dropLast, maxBadFraction, segmentation);
     }
 
     public LoaderOptions withInterpolation(Interpolation v) {
         return new LoaderOptions(imageSize, channels, train, randomScaleCrop, v, fastJpegDownscale, batchSize,
-                threads, prefetchBatches, seed, shuffle, dropLast, maxBadFraction);
+                threads, prefetchBatches, seed, shuffle, dropLast, maxBadFraction, segmentation);
     }
 
     public LoaderOptions withFastJpegDownscale(boolean v) {
         return new LoaderOptions(imageSize, channels, train, randomScaleCrop, interpolation, v, batchSize,
-                threads, prefetchBatches, seed, shuffle, dropLast, maxBadFraction);
+                threads, prefetchBatches, seed, shuffle, dropLast, maxBadFraction, segmentation);
     }
 
     public LoaderOptions withBatchSize(int v) {
         return new LoaderOptions(imageSize, channels, train, randomScaleCrop, interpolation, fastJpegDownscale, v,
-                threads, prefetchBatches, seed, shuffle, dropLast, maxBadFraction);
+                threads, prefetchBatches, seed, shuffle, dropLast, maxBadFraction, segmentation);
     }
 
     public LoaderOptions withThreads(int v) {
         return new LoaderOptions(imageSize, channels, train, randomScaleCrop, interpolation, fastJpegDownscale,
-                batchSize, v, prefetchBatches, seed, shuffle, dropLast, maxBadFraction);
+                batchSize, v, prefetchBatches, seed, shuffle, dropLast, maxBadFraction, segmentation);
     }
 
     public LoaderOptions withPrefetchBatches(int v) {
         return new LoaderOptions(imageSize, channels, train, randomScaleCrop, interpolation, fastJpegDownscale,
-                batchSize, threads, v, seed, shuffle, dropLast, maxBadFraction);
+                batchSize, threads, v, seed, shuffle, dropLast, maxBadFraction, segmentation);
     }
 
     public LoaderOptions withSeed(long v) {
         return new LoaderOptions(imageSize, channels, train, randomScaleCrop, interpolation, fastJpegDownscale,
-                batchSize, threads, prefetchBatches, v, shuffle, dropLast, maxBadFraction);
+                batchSize, threads, prefetchBatches, v, shuffle, dropLast, maxBadFraction, segmentation);
     }
 
     public LoaderOptions withShuffle(boolean v) {
         return new LoaderOptions(imageSize, channels, train, randomScaleCrop, interpolation, fastJpegDownscale,
-                batchSize, threads, prefetchBatches, seed, v, dropLast, maxBadFraction);
+                batchSize, threads, prefetchBatches, seed, v, dropLast, maxBadFraction, segmentation);
     }
 
     public LoaderOptions withDropLast(boolean v) {
         return new LoaderOptions(imageSize, channels, train, randomScaleCrop, interpolation, fastJpegDownscale,
-                batchSize, threads, prefetchBatches, seed, shuffle, v, maxBadFraction);
+                batchSize, threads, prefetchBatches, seed, shuffle, v, maxBadFraction, segmentation);
     }
 
     public LoaderOptions withMaxBadFraction(double v) {
         return new LoaderOptions(imageSize, channels, train, randomScaleCrop, interpolation, fastJpegDownscale,
-                batchSize, threads, prefetchBatches, seed, shuffle, dropLast, v);
+                batchSize, threads, prefetchBatches, seed, shuffle, dropLast, v, segmentation);
+    }
+
+    public LoaderOptions withSegmentation(SegmentationOptions v) {
+        return new LoaderOptions(imageSize, channels, train, randomScaleCrop, interpolation, fastJpegDownscale,
+                batchSize, threads, prefetchBatches, seed, shuffle, dropLast, maxBadFraction, v);
     }
 }

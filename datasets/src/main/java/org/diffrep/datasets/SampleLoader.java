@@ -40,15 +40,27 @@ public final class SampleLoader {
     private final ImageDataset dataset;
     private final LoaderOptions options;
     private final InMemoryImages memory;
+    private final SegmentationTransform segmentation;
 
     public SampleLoader(ImageDataset dataset, String split, LoaderOptions options) {
         this.dataset = dataset;
         this.options = options;
         this.memory = dataset.samples(split).stream().anyMatch(s -> s.image() == null) ? dataset.inMemoryImages(split) : null;
+        if (options.segmentation() != null) {
+            if (dataset.task() != Task.SEMANTIC_SEGMENTATION) {
+                throw new IllegalArgumentException(dataset.name() + " has no per-pixel class labels for the segmentation pipeline");
+            }
+            if (options.channels() != 3) throw new IllegalArgumentException("the segmentation pipeline reads RGB images (3 channels)");
+        }
+        this.segmentation = options.segmentation() != null ? new SegmentationTransform(options.imageSize(), options.segmentation()) : null;
     }
 
-    /** Loads one sample; {@code rng} decides flip and random crop, so a fixed seed gives a fixed result. */
+    /**
+     * Loads one sample; {@code rng} decides flip and random crop, so a fixed seed gives a fixed result.
+     * With {@link LoaderOptions#segmentation()} the sample goes through {@link SegmentationTransform} instead.
+     */
     public LoadedSample load(Sample sample, SplittableRandom rng) throws UnreadableImageException {
+        if (segmentation != null) return options.train() ? segmentation.train(sample, rng) : segmentation.evaluation(sample);
         int size = options.imageSize();
         boolean flip = options.train() && rng.nextBoolean();
         int shortSide = size;
@@ -94,7 +106,7 @@ public final class SampleLoader {
                 objects = objects(sample, crop);
                 labelMap = categoryMap(objects, size);
             }
-            return new LoadedSample(pixels, sample.label(), labelMap, objects);
+            return LoadedSample.square(pixels, size, sample.label(), labelMap, objects);
         } catch (RuntimeException e) {
             // OpenCV errors and malformed masks surface as runtime exceptions; they concern this sample only
             throw new UnreadableImageException(sample.image() != null ? sample.image().toString() : sample.id(),

@@ -20,7 +20,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * A DataVec {@code RecordReader} over one split, for code built on DataVec's own iterators
  * (e.g. {@code RecordReaderDataSetIterator(reader, batch, 1, numClasses)}). Each record is
  * [image NDArray [1, C, S, S], label] for classification and [image, label map [1, 1, S, S]] for
- * segmentation. It decodes on the calling thread; {@link ImageBatchIterator} is the multi-threaded
+ * segmentation (a segmentation evaluation record: the image as {@link SegmentationOptions} resizes it,
+ * the label map at the annotation's resolution). It decodes on the calling thread; {@link ImageBatchIterator} is the multi-threaded
  * path. Unreadable images are skipped and recorded in {@link #report()}.
  */
 public final class SampleRecordReader extends org.datavec.api.records.reader.BaseRecordReader {
@@ -93,15 +94,14 @@ public final class SampleRecordReader extends org.datavec.api.records.reader.Bas
             report.record(e.path(), e.reason());
             return null;
         }
-        int size = options.imageSize();
         List<Writable> record = new ArrayList<>(2);
-        record.add(new NDArrayWritable(Nd4j.create(loaded.pixels(), new long[] {1, options.channels(), size, size}, 'c')));
+        record.add(new NDArrayWritable(Nd4j.create(loaded.pixels(), new long[] {1, options.channels(), loaded.height(), loaded.width()}, 'c')));
         if (loaded.labelMap() != null) {
             float[] map = new float[loaded.labelMap().length];
             for (int i = 0; i < map.length; i++) {
                 map[i] = loaded.labelMap()[i];
             }
-            record.add(new NDArrayWritable(Nd4j.create(map, new long[] {1, 1, size, size}, 'c')));
+            record.add(new NDArrayWritable(Nd4j.create(map, new long[] {1, 1, loaded.labelHeight(), loaded.labelWidth()}, 'c')));
         } else {
             record.add(new IntWritable(loaded.label()));
         }

@@ -11,6 +11,7 @@ import org.diffrep.common.cli.Cli;
 import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
+import org.diffrep.training.seg.SegEvalOptions;
 import org.diffrep.training.seg.SegmentationRun;
 import org.diffrep.training.train.Checkpoint;
 import org.diffrep.training.train.TrainConfig;
@@ -58,6 +59,9 @@ public final class EvalCommand implements Callable<Integer> {
             + " named after its annotation file, at the annotation's resolution, class k stored as k + 1 (1..150, never 0).")
     Path savePredictions;
 
+    @CommandLine.Mixin
+    SegEvalOptions segEval = new SegEvalOptions();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -75,9 +79,13 @@ public final class EvalCommand implements Callable<Integer> {
             throw UserInputException.malformed(description, e);
         }
         if (SegmentationRun.isSegmentationRun(desc)) {
-            return SegmentationRun.eval(run, desc, root, checkpoint, split, batch, savePredictions, !noProgress, spec.commandLine().getOut());
+            return SegmentationRun.eval(run, desc, root, checkpoint, split, batch, segEval, savePredictions, !noProgress,
+                    spec.commandLine().getOut());
         }
         if (savePredictions != null) throw new UserInputException("--save-predictions is for segmentation runs; " + run + " holds a classifier");
+        if (segEval.mode != null || segEval.stride != null) {
+            throw new UserInputException("--eval-mode and --eval-stride are for segmentation runs; " + run + " holds a classifier");
+        }
         HeadConfig head = json.treeToValue(desc.get("head"), HeadConfig.class);
         TrainConfig tc = json.treeToValue(desc.get("train"), TrainConfig.class);
         RunSetup setup = json.treeToValue(desc.get("provenance").get("setup"), RunSetup.class);

@@ -110,9 +110,10 @@ public final class TrainCommand implements Callable<Integer> {
         RunSetup stored = setup.stored(in);
         SegmentationRun.Setup s = new SegmentationRun.Setup(stored.inputs.dataset, stored.inputs.root, stored.inputs.trainSplit,
                 stored.inputs.evalSplit, stored.inputs.limitTrain, stored.inputs.limitEval, stored.inputs.threads, stored.inputs.config,
-                stored.inputs.imageSize, stored.inputs.checkpoint, setup.headSeed, segTrain.scaleRange);
-        return SegmentationRun.train(s, h, tc, schedule.runDirectory(h.kind() + "-" + in.dataset()), schedule.resume, segTrain.stopAfter,
-                !schedule.noProgress, spec.commandLine().getOut());
+                stored.inputs.imageSize, stored.inputs.checkpoint, setup.headSeed, segTrain.scaleRange, segTrain.photometric,
+                segTrain.evaluation.mode, segTrain.evaluation.stride);
+        return SegmentationRun.train(s, setup.inputs.unreadable.maxUnreadable(), h, tc, schedule.runDirectory(h.kind() + "-" + in.dataset()),
+                schedule.resume, segTrain.stopAfter, !schedule.noProgress, spec.commandLine().getOut());
     }
 
     TrainConfig trainConfig(HeadKind kind) {

@@ -10,7 +10,10 @@ import org.diffrep.datasets.TooManyUnreadableImagesException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** The images a run skipped because they could not be read, as one of the run's outputs. */
 public final class UnreadableImages {
@@ -37,13 +40,22 @@ public final class UnreadableImages {
 
     /** Skipped images of all sources, each with the source it belongs to. */
     public static ArrayNode toJson(ObjectMapper mapper, List<? extends ImageSource> sources) {
+        return toJson(mapper, bySource(sources));
+    }
+
+    /** Skipped files by the description of the source (split) they belong to. */
+    public static ArrayNode toJson(ObjectMapper mapper, Map<String, List<LoadReport.Problem>> bySource) {
         ArrayNode list = mapper.createArrayNode();
-        for (ImageSource s : sources) {
-            for (LoadReport.Problem p : s.unreadable()) {
-                list.addObject().put("source", s.describe()).put("path", p.path()).put("reason", p.reason());
-            }
-        }
+        bySource.forEach((source, problems) -> {
+            for (LoadReport.Problem p : problems) list.addObject().put("source", source).put("path", p.path()).put("reason", p.reason());
+        });
         return list;
+    }
+
+    private static Map<String, List<LoadReport.Problem>> bySource(List<? extends ImageSource> sources) {
+        Map<String, List<LoadReport.Problem>> out = new LinkedHashMap<>();
+        for (ImageSource s : sources) out.computeIfAbsent(s.describe(), d -> new ArrayList<>()).addAll(s.unreadable());
+        return out;
     }
 
     /**
@@ -52,8 +64,13 @@ public final class UnreadableImages {
      * @return how many images were skipped (0: nothing written)
      */
     public static int write(Path dir, List<? extends ImageSource> sources) {
+        return write(dir, bySource(sources));
+    }
+
+    /** As {@link #write(Path, List)}, for sources that are not {@link ImageSource}s (segmentation splits), by description. */
+    public static int write(Path dir, Map<String, List<LoadReport.Problem>> bySource) {
         ObjectMapper mapper = new ObjectMapper();
-        ArrayNode list = toJson(mapper, sources);
+        ArrayNode list = toJson(mapper, bySource);
         if (list.isEmpty()) return 0;
         ObjectNode root = mapper.createObjectNode();
         root.set("unreadable", list);

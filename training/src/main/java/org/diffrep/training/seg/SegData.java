@@ -1,5 +1,7 @@
 package org.diffrep.training.seg;
 
+import org.diffrep.datasets.LoadReport;
+import org.diffrep.datasets.SampleLoader;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.List;
@@ -10,8 +12,8 @@ import java.util.List;
  */
 public interface SegData {
 
-    /** Label of pixels that are not scored (mmseg's ignore index). */
-    int IGNORE = org.diffrep.datasets.SegmentationLoader.IGNORE;
+    /** Label of pixels that are not scored (mmseg's ignore index, 255 there; the datasets pipeline's −1 here). */
+    int IGNORE = SampleLoader.IGNORE;
 
     /** Identifies dataset, split, transform and sample list (stored with runs). */
     String describe();
@@ -36,8 +38,21 @@ public interface SegData {
     /** S x S training pairs [n, C, S, S] in [-1, 1] and labels (n·S·S, row-major per image); {@code variant} draws the random transform. */
     Batch trainBatch(int[] indices, long variant);
 
-    /** Evaluation images [n, C, S, S] (deterministic transform) and the labels to score against, at their own resolution. */
+    /**
+     * Evaluation images [n, C, S, S] (deterministic transform; for a sliding-window evaluation [n, C, H, W] with
+     * the short side S) and the labels to score against, at their own resolution.
+     */
     EvalBatch evalBatch(int[] indices);
+
+    /** Files skipped because they could not be read (path and reason), for the run's outputs. */
+    default List<LoadReport.Problem> unreadable() {
+        return List.of();
+    }
+
+    /** This split without the samples that cannot be read; data that cannot meet an unreadable file is its own. */
+    default SegData readable() {
+        return this;
+    }
 
     record Batch(INDArray images, int[] labels) {}
 

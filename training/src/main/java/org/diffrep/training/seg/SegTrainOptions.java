@@ -1,5 +1,6 @@
 package org.diffrep.training.seg;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Training options of the segmentation heads (train --head seg-linear|upernet). */
@@ -28,4 +29,12 @@ public final class SegTrainOptions {
     @Option(names = "--scale-range", split = ",", defaultValue = "0.5,2.0",
             description = "Segmentation heads: training short side drawn from S times this range before the S x S crop (default ${DEFAULT-VALUE}, mmseg's ADE20K).")
     public double[] scaleRange;
+
+    @Option(names = "--photometric",
+            description = "Segmentation heads: mmseg's photometric distortion of each training image (never its labels): brightness"
+                    + " +-32, contrast and saturation x0.5-1.5, hue +-18, each with probability 0.5, drawn per (iteration, image).")
+    public boolean photometric;
+
+    @Mixin
+    public SegEvalOptions evaluation = new SegEvalOptions();
 }

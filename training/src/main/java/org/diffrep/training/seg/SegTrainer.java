@@ -55,6 +55,7 @@ public final class SegTrainer {
     private final List<String> classNames;
     private boolean progress = true;
     private int stopAfter = Integer.MAX_VALUE;
+    private SegEvaluator.SlidingWindow window;
 
     /** Mean training loss over the iterations since the previous row. */
     public record LogRow(int iteration, double lr, double loss, double seconds) {}
@@ -89,6 +90,12 @@ public final class SegTrainer {
     public SegTrainer optStopAfter(Integer iterations) {
         if (iterations != null && iterations < 1) throw new UserInputException("--stop-after must be >= 1");
         this.stopAfter = iterations == null ? Integer.MAX_VALUE : iterations;
+        return this;
+    }
+
+    /** Evaluates with windows over the images instead of whole images (null: whole). */
+    public SegTrainer optSlidingWindow(SegEvaluator.SlidingWindow window) {
+        this.window = window;
         return this;
     }
 
@@ -160,7 +167,7 @@ public final class SegTrainer {
             log.info("stopped after iteration {} of {}: continue with --resume", end, config.iterations());
             return null;
         }
-        SegMetrics.Result result = SegEvaluator.evaluate(graph, eval, config.evalBatch(), null, progress);
+        SegMetrics.Result result = SegEvaluator.evaluate(graph, eval, config.evalBatch(), window, null, progress);
         writeSummary(out, run, result, classNames, history, trainSeconds);
         return result;
     }

@@ -299,7 +299,7 @@ public final class SegmentationDemo {
         int side = (int) logits.size(2);
         float[] all = logits.castTo(DataType.FLOAT).dup('c').data().asFloat();
         int[][] out = new int[n][];
-        for (int i = 0; i < n; i++) out[i] = SegEvaluator.predict(all, i * k * side * side, k, side, side, side);
+        for (int i = 0; i < n; i++) out[i] = SegEvaluator.predict(all, i * k * side * side, k, side, side, side, side);
         return out;
     }
 }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.diffrep.datasets.DatasetRegistry;
 import org.diffrep.datasets.ImageDataset;
-import org.diffrep.datasets.SegmentationLoader;
+import org.diffrep.datasets.SegmentationOptions;
 import org.diffrep.model.checkpoint.StateDict;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
@@ -162,8 +162,7 @@ class SegmentationHeadsTest {
         for (String n : g.trainableNames()) headBefore.put(n, g.array(n).dup());
 
         ImageDataset ds = DatasetRegistry.open("ade20k", root);
-        SegmentationLoader loader = new SegmentationLoader(64, 0.5, 2.0);
-        SegData train = new DatasetSegData(ds, "train", loader, 0, 1);
+        SegData train = new DatasetSegData(ds, "train", 64, SegmentationOptions.ade20k(), 0, 1, 0.01);
         SegTrainConfig tc = new SegTrainConfig(2, 2, 1e-2, 0.01, 0, 1.0, 0, 2, 2);
         SegMetrics.Result r = new SegTrainer(g, new SegFeeder(train, SegGraph.Input.IMAGES, head.timesteps(), 0),
                 new SegFeeder(train, SegGraph.Input.IMAGES, head.timesteps(), 0), tc, dir.resolve("run"),

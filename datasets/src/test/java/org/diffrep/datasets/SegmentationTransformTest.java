@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Image and label map go through the same random resize / crop / flip; labels stay nearest-neighbour. */
-class SegmentationLoaderTest {
+class SegmentationTransformTest {
 
     /** Palette colour of label k (1..4); label 0 is black. */
     static final int[][] COLOURS = {{0, 0, 0}, {255, 0, 0}, {0, 255, 0}, {0, 0, 255}, {255, 255, 0}};
@@ -61,19 +61,19 @@ class SegmentationLoaderTest {
     @Test
     void everyRandomDrawKeepsImageAndLabelsAligned() throws Exception {
         Sample sample = tiles(90, 70);
-        SegmentationLoader loader = new SegmentationLoader(32, 0.5, 2.0);
+        SegmentationTransform loader = new SegmentationTransform(32, SegmentationOptions.ade20k());
         int plane = 32 * 32;
         for (int seed = 0; seed < 20; seed++) {
-            SegmentationLoader.Pair p = loader.loadTrain(sample, new SplittableRandom(seed));
+            LoadedSample p = loader.train(sample, new SplittableRandom(seed));
             int checked = 0;
             int agree = 0;
             for (int y = 1; y < 31; y++) {
                 for (int x = 1; x < 31; x++) {
                     int i = y * 32 + x;
-                    int label = p.labels()[i];
+                    int label = p.labelMap()[i];
                     // only pixels inside a uniform 3x3 label patch: there bilinear image resampling cannot blend tiles
-                    if (label != p.labels()[i - 1] || label != p.labels()[i + 1] || label != p.labels()[i - 32] || label != p.labels()[i + 32]) continue;
-                    int expected = label == SegmentationLoader.IGNORE ? 0 : label + 1;
+                    if (label != p.labelMap()[i - 1] || label != p.labelMap()[i + 1] || label != p.labelMap()[i - 32] || label != p.labelMap()[i + 32]) continue;
+                    int expected = label == SampleLoader.IGNORE ? 0 : label + 1;
                     checked++;
                     if (nearestLabel(p.pixels(), i, plane) == expected) agree++;
                 }
@@ -81,7 +81,7 @@ class SegmentationLoaderTest {
             assertThat(checked).isGreaterThan(100);
             assertThat((double) agree / checked).as("seed " + seed).isGreaterThan(0.97);
             // nearest-neighbour labels: only values of the annotation (reduced), never a blend
-            for (int v : p.labels()) assertThat(v).isIn(0, 1, 2, 3, SegmentationLoader.IGNORE);
+            for (int v : p.labelMap()) assertThat(v).isIn(0, 1, 2, 3, SampleLoader.IGNORE);
         }
     }
 
@@ -89,23 +89,23 @@ class SegmentationLoaderTest {
     void flipsMirrorImageAndLabelsTogether() throws Exception {
         Sample sample = tiles(32, 32);
         // ratio 1 on a 32 px image: no resize, no crop freedom; a draw is the source or its mirror
-        SegmentationLoader loader = new SegmentationLoader(32, 1.0, 1.0);
+        SegmentationTransform loader = new SegmentationTransform(32, new SegmentationOptions(1.0, 1.0, false, false));
         Set<Boolean> mirrored = new HashSet<>();
         int[] original = new int[32 * 32];
         for (int y = 0; y < 32; y++) {
             for (int x = 0; x < 32; x++) {
                 int k = (x / 12 * 3 + y / 9 * 2) % 5;
-                original[y * 32 + x] = k == 0 ? SegmentationLoader.IGNORE : k - 1;
+                original[y * 32 + x] = k == 0 ? SampleLoader.IGNORE : k - 1;
             }
         }
         for (int seed = 0; seed < 20; seed++) {
-            SegmentationLoader.Pair p = loader.loadTrain(sample, new SplittableRandom(seed));
-            boolean flipped = p.labels()[0] != original[0];
+            LoadedSample p = loader.train(sample, new SplittableRandom(seed));
+            boolean flipped = p.labelMap()[0] != original[0];
             for (int y = 0; y < 32; y++) {
                 for (int x = 0; x < 32; x++) {
                     int src = y * 32 + (flipped ? 31 - x : x);
-                    assertThat(p.labels()[y * 32 + x]).isEqualTo(original[src]);
-                    int k = original[src] == SegmentationLoader.IGNORE ? 0 : original[src] + 1;
+                    assertThat(p.labelMap()[y * 32 + x]).isEqualTo(original[src]);
+                    int k = original[src] == SampleLoader.IGNORE ? 0 : original[src] + 1;
                     assertThat(nearestLabel(p.pixels(), y * 32 + x, 32 * 32)).isEqualTo(k);
                 }
             }
@@ -118,12 +118,12 @@ class SegmentationLoaderTest {
     void smallScalesArePaddedWithBlackPixelsAndIgnoredLabels() throws Exception {
         Sample sample = tiles(40, 30);
         // ratio 0.5 of S = 64: short side 32, the crop window reaches past the image
-        SegmentationLoader loader = new SegmentationLoader(64, 0.5, 0.5);
-        SegmentationLoader.Pair p = loader.loadTrain(sample, new SplittableRandom(3));
+        SegmentationTransform loader = new SegmentationTransform(64, new SegmentationOptions(0.5, 0.5, false, false));
+        LoadedSample p = loader.train(sample, new SplittableRandom(3));
         int plane = 64 * 64;
         int padded = 0;
         for (int i = 0; i < plane; i++) {
-            if (p.labels()[i] == SegmentationLoader.IGNORE && p.pixels()[i] == -1f && p.pixels()[plane + i] == -1f) padded++;
+            if (p.labelMap()[i] == SampleLoader.IGNORE && p.pixels()[i] == -1f && p.pixels()[plane + i] == -1f) padded++;
         }
         assertThat(padded).isGreaterThan(plane / 3);
     }
@@ -131,13 +131,15 @@ class SegmentationLoaderTest {
     @Test
     void evaluationResizesTheWholeImageAndKeepsTheAnnotationAsItIs() throws Exception {
         Sample sample = tiles(90, 70);
-        SegmentationLoader.EvalSample e = new SegmentationLoader(32, 0.5, 2.0).loadEval(sample);
-        assertThat(e.width()).isEqualTo(90);
-        assertThat(e.height()).isEqualTo(70);
-        assertThat(e.labels()).hasSize(90 * 70);
+        LoadedSample e = new SegmentationTransform(32, SegmentationOptions.ade20k()).evaluation(sample);
+        assertThat(e.labelWidth()).isEqualTo(90);
+        assertThat(e.labelHeight()).isEqualTo(70);
+        assertThat(e.labelMap()).hasSize(90 * 70);
         // (x, y) = (13, 0): tile (1, 0) -> colour 3 -> reduced label 2; (0, 0): colour 0 -> ignored
-        assertThat(e.labels()[13]).isEqualTo(2);
-        assertThat(e.labels()[0]).isEqualTo(SegmentationLoader.IGNORE);
+        assertThat(e.labelMap()[13]).isEqualTo(2);
+        assertThat(e.labelMap()[0]).isEqualTo(SampleLoader.IGNORE);
         assertThat(e.pixels()).hasSize(3 * 32 * 32);
+        assertThat(e.width()).isEqualTo(32);
+        assertThat(e.height()).isEqualTo(32);
     }
 }
