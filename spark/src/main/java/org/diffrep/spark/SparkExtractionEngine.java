@@ -1,6 +1,7 @@
 package org.diffrep.spark;
 
 import org.diffrep.common.UserInputException;
+import org.diffrep.common.util.ByteSizes;
 import org.diffrep.training.cache.ExtractionEngine;
 import org.diffrep.training.cache.ExtractionReport;
 import org.diffrep.training.cache.ExtractionSpec;
@@ -52,7 +53,7 @@ public final class SparkExtractionEngine implements ExtractionEngine {
         List<Integer> todo = driver.incompleteShards();
         if (!todo.isEmpty()) {
             log.info("extracting {} on Spark: {} of {} shards to compute, up to {} into {}", driver.source().describe(), todo.size(),
-                    driver.shardCount(), ShardedExtraction.human(needed), driver.directory());
+                    driver.shardCount(), ByteSizes.human(needed), driver.directory());
         }
         List<ShardOutcome> computed;
         try {

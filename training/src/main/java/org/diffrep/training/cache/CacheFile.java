@@ -3,9 +3,11 @@ package org.diffrep.training.cache;
 import org.diffrep.common.util.AtomicFiles;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 import java.util.zip.CRC32;
 
 /**
@@ -225,15 +228,22 @@ public final class CacheFile implements FeatureColumn {
         private final Path target;
         private final Path temp;
         private final FileChannel ch;
+        private final OutputStream out;
         private final CRC32 crc = new CRC32();
         private final long expectedFloats;
         private long writtenFloats;
         private boolean committed;
 
-        public Writer(Path target, CacheKey key, long[] ids, int[] labels, int draws, int channels, int side) throws IOException {
+        /**
+         * Starts the file (in a temporary file next to {@code target}), writing its bytes through {@code disk}: the
+         * file's stream in, what writes to it out ({@link UnaryOperator#identity()}; tests give it a disk that fills up).
+         */
+        Writer(Path target, CacheKey key, long[] ids, int[] labels, int draws, int channels, int side, UnaryOperator<OutputStream> disk)
+                throws IOException {
             this.target = target;
             this.temp = AtomicFiles.tempFor(target);
             this.ch = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            this.out = disk.apply(Channels.newOutputStream(ch));
             this.expectedFloats = (long) draws * ids.length * channels * side * side;
             byte[] keyText = key.canonical().getBytes(StandardCharsets.UTF_8);
             ByteBuffer h = ByteBuffer.allocate(48 + keyText.length + 16 + 12 * ids.length).order(ByteOrder.LITTLE_ENDIAN);
@@ -242,14 +252,18 @@ public final class CacheFile implements FeatureColumn {
             for (long id : ids) h.putLong(id);
             for (int l : labels) h.putInt(l);
             h.flip();
-            write(h, 8);
+            try {
+                write(h, 8);
+            } catch (IOException e) {
+                close();   // a disk full already at the header must not leave the partial file behind
+                throw e;
+            }
         }
 
+        /** Writes a heap buffer's remaining bytes, all but the first {@code skipForCrc} of them counted in the checksum. */
         private void write(ByteBuffer b, int skipForCrc) throws IOException {
-            ByteBuffer forCrc = b.duplicate();
-            forCrc.position(forCrc.position() + skipForCrc);
-            crc.update(forCrc);
-            while (b.hasRemaining()) ch.write(b);
+            crc.update(b.array(), b.arrayOffset() + b.position() + skipForCrc, b.remaining() - skipForCrc);
+            out.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
         }
 
         /** Appends the next features (sample after sample, draw after draw). */
@@ -267,7 +281,8 @@ public final class CacheFile implements FeatureColumn {
             }
             ByteBuffer t = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
             t.putLong(crc.getValue()).put(END).flip();
-            while (t.hasRemaining()) ch.write(t);
+            out.write(t.array(), 0, t.remaining());
+            out.flush();
             ch.force(true);
             ch.close();
             AtomicFiles.publish(temp, target);

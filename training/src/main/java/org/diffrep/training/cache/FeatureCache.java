@@ -1,6 +1,7 @@
 package org.diffrep.training.cache;
 
 import org.diffrep.common.UserInputException;
+import org.diffrep.common.util.ByteSizes;
 import org.diffrep.model.features.FeatureTaps;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
@@ -117,7 +118,7 @@ public final class FeatureCache {
             for (Path p : old) bytes += Files.size(p);
             if (!old.isEmpty()) {
                 log.warn("{} holds {} cache files of the format before shards ({}); they are no longer read: delete them to free the space",
-                        dir, old.size(), ShardedExtraction.human(bytes));
+                        dir, old.size(), ByteSizes.human(bytes));
             }
         } catch (IOException e) {
             log.warn("cannot list {}: {}", dir, e.getMessage());

@@ -3,6 +3,7 @@ package org.diffrep.training.cache;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.diffrep.common.util.ByteSizes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,9 +37,9 @@ public final class LocalExtractionEngine implements ExtractionEngine {
     public ExtractionReport run(ShardedExtraction ex) {
         long t0 = System.nanoTime();
         long freed = ex.removeStaleTemps();
-        if (freed > 0) log.info("removed {} of partial files left by dead writers in {}", ShardedExtraction.human(freed), ex.directory());
+        if (freed > 0) log.info("removed {} of partial files left by dead writers in {}", ByteSizes.human(freed), ex.directory());
         long needed = ex.checkDiskSpace();
-        if (needed > 0) log.info("extracting {} into {}: up to {}", ex.source().describe(), ex.directory(), ShardedExtraction.human(needed));
+        if (needed > 0) log.info("extracting {} into {}: up to {}", ex.source().describe(), ex.directory(), ByteSizes.human(needed));
         List<ShardOutcome> outcomes = new ArrayList<>();
         List<Integer> held = new ArrayList<>();
         try (ProgressBar bar = bar(ex)) {

@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -34,8 +35,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
+import java.util.function.UnaryOperator;
 import java.util.function.LongConsumer;
 import java.util.stream.Stream;
+
+import static org.diffrep.common.util.ByteSizes.human;
 
 /**
  * Feature extraction of one split cut into shards that any engine can compute anywhere, in any order,
@@ -95,6 +99,7 @@ public final class ShardedExtraction {
     private final int shardSize;
     private final int batchSize;
     private final AtomicLong staleBytesFreed = new AtomicLong();
+    private UnaryOperator<OutputStream> disk = UnaryOperator.identity();
 
     /**
      * @param cacheRoot the cache folder; this split's files go to a sub-folder named by its key
@@ -122,6 +127,12 @@ public final class ShardedExtraction {
         int[] layout = fixLayout(shardSize, batchSize);
         this.shardSize = layout[0];
         this.batchSize = layout[1];
+    }
+
+    /** Writes the data files through {@code disk} (each file's stream in, what writes to it out): how tests fill the disk mid-run. */
+    ShardedExtraction writingThrough(UnaryOperator<OutputStream> disk) {
+        this.disk = disk;
+        return this;
     }
 
     /** What every data file of this split depends on (besides its shard and tap). */
@@ -337,7 +348,7 @@ public final class ShardedExtraction {
         try {
             for (Tap tap : todo) {
                 TapShape shape = extractor.shape(tap.block(), poolingOfBlock.apply(tap.block()));
-                writers.put(tap, new CacheFile.Writer(dataFile(shard, tap), key(shard, tap), ids, labels, draws, shape.channels(), shape.side()));
+                writers.put(tap, new CacheFile.Writer(dataFile(shard, tap), key(shard, tap), ids, labels, draws, shape.channels(), shape.side(), disk));
             }
             for (int draw = 0; draw < draws; draw++) {
                 NoiseSource noise = NoiseSource.perImage(Seeds.mix(seed, draw));
@@ -552,17 +563,5 @@ public final class ShardedExtraction {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** Bytes for people: 1.5 GiB. */
-    public static String human(long bytes) {
-        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-        double v = bytes;
-        int u = 0;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return u == 0 ? bytes + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
     }
 }

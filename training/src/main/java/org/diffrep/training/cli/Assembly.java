@@ -68,7 +68,7 @@ final class Assembly implements AutoCloseable {
     }
 
     boolean fromCache(HeadConfig head) {
-        return setup.cache != null && head.cacheable();
+        return setup.caching.cache != null && head.cacheable();
     }
 
     /** Whether the U-Net's weights were read (false when every cache file already existed). */
@@ -94,13 +94,13 @@ final class Assembly implements AutoCloseable {
         if (!head.cacheable()) throw new UserInputException(head.kind() + " cannot train from cached features");
         int deepest = head.blocks().get(head.blocks().size() - 1);
         backbone = inputs.extractor(deepest);
-        FeatureCache cache = new FeatureCache(Path.of(setup.cache)).optProgress(progress);
+        FeatureCache cache = new FeatureCache(Path.of(setup.caching.cache)).optProgress(progress);
         if (withTrain) {
             trainCache = cache.ensure(new FeatureCache.Request(trainImages, head.timesteps(), head.blocks(), cachePooling(head), seed,
-                    setup.draws, setup.extractBatch, shardSize), backbone);
+                    setup.draws, setup.caching.extractBatch, shardSize), backbone);
         }
         evalCache = cache.ensure(new FeatureCache.Request(evalImages, head.timesteps(), head.blocks(), cachePooling(head), seed, 1,
-                setup.extractBatch, shardSize), backbone);
+                setup.caching.extractBatch, shardSize), backbone);
     }
 
     /** What the cache stores per block: the pooling the head's first layer applies. */
@@ -125,7 +125,7 @@ final class Assembly implements AutoCloseable {
                 (setup.randomCrop ? Inputs.TrainTransform.FLIP_RANDOM_CROP : Inputs.TrainTransform.FLIP).name(),
                 o.unreadable.maxUnreadable());
         return new ExtractionSpec(data, head.timesteps(), head.blocks(), pooling, seed, training ? setup.draws : 1, shardSize,
-                setup.extractBatch, Path.of(setup.cache).toAbsolutePath().toString());
+                setup.caching.extractBatch, Path.of(setup.caching.cache).toAbsolutePath().toString());
     }
 
     ClassifierGraph graph(HeadConfig head, long seed, boolean progress, boolean withTrain) {
@@ -133,7 +133,7 @@ final class Assembly implements AutoCloseable {
             ensureCache(head, seed, progress, withTrain);
             return ClassifierGraph.onFeatures(head, evalCache.shapes(), setup.headSeed);
         }
-        if (setup.cache != null) log.warn("{} needs the U-Net in its graph: training graph-native, --cache is not used", head.kind());
+        if (setup.caching.cache != null) log.warn("{} needs the U-Net in its graph: training graph-native, --cache is not used", head.kind());
         return ClassifierGraph.onBackbone(head, config, weights()::get, setup.headSeed);
     }
 

@@ -91,7 +91,7 @@ public final class EvalCommand implements Callable<Integer> {
         RunSetup setup = json.treeToValue(desc.get("provenance").get("setup"), RunSetup.class);
         setup.inputs.root = override(setup.inputs.root, root, "dataset root", "--root");
         setup.inputs.checkpoint = override(setup.inputs.checkpoint, checkpoint, "U-Net weights", "--checkpoint");
-        setup.cache = override(setup.cache, cache, "feature cache", "--cache");
+        setup.caching.cache = override(setup.caching.cache, cache, "feature cache", "--cache");
         if (split != null) setup.inputs.evalSplit = split;
         Checkpoint saved = Checkpoint.read(run.resolve(Trainer.CHECKPOINT));
         try (Assembly a = new Assembly(setup)) {

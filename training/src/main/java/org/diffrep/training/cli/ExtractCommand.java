@@ -1,11 +1,11 @@
 package org.diffrep.training.cli;
 
 import org.diffrep.common.cli.Cli;
+import org.diffrep.common.util.ByteSizes;
 import org.diffrep.training.cache.ExtractionEngine;
 import org.diffrep.training.cache.ExtractionEngines;
 import org.diffrep.training.cache.ExtractionReport;
 import org.diffrep.training.cache.ShardedExtraction;
-import org.diffrep.training.data.Workspace;
 import org.diffrep.training.heads.HeadConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,7 +16,7 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /** Fills the feature cache for a head's inputs on the training and evaluation splits. */
-@Command(name = "extract", mixinStandardHelpOptions = true, modelTransformer = ExtractCommand.CacheByDefault.class,
+@Command(name = "extract", mixinStandardHelpOptions = true,
         description = {"Runs the frozen U-Net once per image (and draw) and caches the features a head reads: for every t and block,",
                 "pooled as the head's first layer needs it (linear/mlp: --pool, attention heads: min(side, --pool-cap), cnn: unpooled).",
                 "Each split is cut into shards of --shard-size images, each published atomically with a manifest: a rerun keeps",
@@ -58,7 +58,7 @@ public final class ExtractCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (setup.cache == null) setup.cache = Workspace.featureCache().toString();
+        if (setup.caching.cache == null) setup.caching.cache = setup.caching.folderOrDefault().toString();
         if (shardSize < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--shard-size must be >= 1, got " + shardSize);
         head.check(setup.check().config());
         if (!ExtractionEngines.names().contains(engine)) {
@@ -86,24 +86,12 @@ public final class ExtractCommand implements Callable<Integer> {
                 return 0;
             }
             out.printf("cached t=%s blocks=%s for %s and %s in %s (%.1f s): %d shards computed, %d reused, %s written%s%n", h.timesteps(),
-                    h.blocks(), a.trainImages.describe(), a.evalImages.describe(), setup.cache, (System.nanoTime() - t0) / 1e9,
-                    r.shardsComputed(), r.shardsReused(), ShardedExtraction.human(r.bytesWritten()),
-                    r.staleBytesFreed() > 0 ? ", " + ShardedExtraction.human(r.staleBytesFreed()) + " of stale partial files removed" : "");
+                    h.blocks(), a.trainImages.describe(), a.evalImages.describe(), setup.caching.cache, (System.nanoTime() - t0) / 1e9,
+                    r.shardsComputed(), r.shardsReused(), ByteSizes.human(r.bytesWritten()),
+                    r.staleBytesFreed() > 0 ? ", " + ByteSizes.human(r.staleBytesFreed()) + " of stale partial files removed" : "");
             out.flush();
         }
         return 0;
-    }
-
-    /** The shared --cache option, described with extract's default (train without --cache trains graph-native instead). */
-    static final class CacheByDefault implements CommandLine.IModelTransformer {
-        @Override
-        public CommandLine.Model.CommandSpec transform(CommandLine.Model.CommandSpec spec) {
-            CommandLine.Model.OptionSpec cache = spec.findOption("--cache");
-            spec.remove(cache);
-            spec.addOption(cache.toBuilder().description("Feature cache directory (default: DIFFREP_CACHE, else ~/.cache/diffrep/features);"
-                    + " pass the same --cache to train.").build());
-            return spec;
-        }
     }
 
     public static void main(String[] args) {

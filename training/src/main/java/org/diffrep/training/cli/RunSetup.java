@@ -20,19 +20,16 @@ public final class RunSetup {
     @JsonUnwrapped
     public InputOptions inputs = new InputOptions();
 
+    @Mixin
+    @JsonUnwrapped
+    public CacheOptions caching = new CacheOptions();
+
     @Option(names = "--random-crop", description = "Train with the official code's random short-side scale + random crop "
             + "instead of the paper's centre crop (both flip).")
     public boolean randomCrop;
 
-    @Option(names = "--cache", description = "Feature cache directory: extract the head's inputs once and train from them "
-            + "(not for diffeed, whose feedback needs the U-Net in the loop).")
-    public String cache;
-
     @Option(names = "--draws", defaultValue = "1", description = "Cached noise/transform draws per training image (default ${DEFAULT-VALUE}).")
     public int draws = 1;
-
-    @Option(names = "--extract-batch", defaultValue = "16", description = "Images per U-Net forward when filling the cache (default ${DEFAULT-VALUE}).")
-    public int extractBatch = 16;
 
     @Option(names = "--head-seed", defaultValue = "0", description = "Seed of the head's initialisation (default ${DEFAULT-VALUE}).")
     public long headSeed;
@@ -43,8 +40,7 @@ public final class RunSetup {
      */
     public Inputs check() {
         Checks.atLeast("--draws", draws, 1);
-        Checks.atLeast("--extract-batch", extractBatch, 1);
-        if (cache != null) Checks.writableFolder("--cache", Path.of(cache));
+        caching.check();
         return resolve();
     }
 
@@ -68,9 +64,9 @@ public final class RunSetup {
         s.inputs.imageSize = inputs.imageSize;
         s.inputs.checkpoint = resolved.checkpoint().toString();
         s.randomCrop = randomCrop;
-        s.cache = cache != null ? Path.of(cache).toAbsolutePath().normalize().toString() : null;
+        s.caching.cache = caching.cache != null ? Path.of(caching.cache).toAbsolutePath().normalize().toString() : null;
+        s.caching.extractBatch = caching.extractBatch;
         s.draws = draws;
-        s.extractBatch = extractBatch;
         s.headSeed = headSeed;
         return s;
     }

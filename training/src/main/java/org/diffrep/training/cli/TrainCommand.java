@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.common.UserInputException;
 import org.diffrep.common.cli.Checks;
 import org.diffrep.common.cli.Cli;
 import org.diffrep.common.provenance.Provenance;
@@ -33,7 +34,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** Trains a head on frozen U-Net features with the official recipe by default. */
-@Command(name = "train", mixinStandardHelpOptions = true,
+@Command(name = "train", mixinStandardHelpOptions = true, modelTransformer = CacheOptions.OptInForTraining.class,
         description = {"Trains a head (linear, mlp, cnn, attention, difformer, diffeed) on the frozen U-Net, or on ade20k a"
                 + " segmentation head (seg-linear, upernet: AdamW + poly schedule for --iterations, default lr 2e-5 upernet / 1e-3"
                 + " seg-linear, batch 2; --epochs, --optimizer and the StepLR options do not apply).",
@@ -101,7 +102,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private int trainSegmentation() throws java.io.IOException {
-        if (setup.cache != null) throw new IllegalArgumentException("segmentation heads read the U-Net in their graph: drop --cache");
+        if (setup.caching.cache != null) throw new UserInputException("segmentation heads read the U-Net in their graph: drop --cache");
         Inputs in = setup.inputs.resolver().build();
         SegHeadConfig h = head.buildSegmentation(in.config(), segHead, in.openDataset().numClasses());
         int b = batch != null ? batch : 2;

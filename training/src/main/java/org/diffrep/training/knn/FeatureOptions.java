@@ -8,10 +8,10 @@ import org.diffrep.model.features.Tap;
 import org.diffrep.training.cache.FeatureCache;
 import org.diffrep.training.cache.FeatureColumn;
 import org.diffrep.training.cache.FeatureExtractor;
+import org.diffrep.training.cli.CacheOptions;
 import org.diffrep.training.cli.InputOptions;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Inputs;
-import org.diffrep.training.data.Workspace;
 import org.diffrep.training.train.Feeder;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,7 +22,8 @@ import java.util.Map;
 
 /**
  * Where frozen features come from (the {@link InputOptions} of every feature-reading command, and
- * the feature cache), as picocli options shared by {@code knn} and {@code cka}. Without options:
+ * the {@link CacheOptions} of every command that fills the feature cache), as picocli options shared
+ * by {@code knn} and {@code cka}. Without options:
  * the shipped Fashion-MNIST data and model. Features are pooled block outputs from the
  * {@link FeatureCache} (one noise draw, draw 0, and the evaluation transform on every split: kNN and
  * CKA compare images, not augmentations).
@@ -32,11 +33,8 @@ public final class FeatureOptions {
     @Mixin
     public InputOptions inputs = new InputOptions();
 
-    @Option(names = "--cache", description = "Feature cache directory (default: DIFFREP_CACHE, else ~/.cache/diffrep/features).")
-    public Path cache;
-
-    @Option(names = "--extract-batch", defaultValue = "16", description = "Images per U-Net forward when filling the cache (default ${DEFAULT-VALUE}).")
-    public int extractBatch;
+    @Mixin
+    public CacheOptions caching = new CacheOptions();
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the noise draws (default ${DEFAULT-VALUE}).")
     public long seed;
@@ -46,6 +44,15 @@ public final class FeatureOptions {
 
     private Inputs resolved;
 
+    /**
+     * Checks the cache options and resolves the inputs (names and paths only, nothing heavy), so a bad
+     * value fails in a second; the command checks its own options next.
+     */
+    public Inputs check() {
+        caching.check();
+        return resolve();
+    }
+
     /** The images, model and weights of these options (resolved once). */
     public Inputs resolve() {
         if (resolved == null) resolved = inputs.resolver().optTrainTransform(Inputs.TrainTransform.NONE).build();
@@ -53,7 +60,7 @@ public final class FeatureOptions {
     }
 
     public Path cacheFolder() {
-        return cache != null ? cache : Workspace.featureCache();
+        return caching.folderOrDefault();
     }
 
     /** The U-Net as a feature extractor; its weights are read only if a cache file has to be filled. */
@@ -67,7 +74,7 @@ public final class FeatureOptions {
      */
     public Map<Tap, FeatureColumn> cached(ImageSource src, FeatureExtractor ex, List<Integer> ts, List<Integer> blocks, Pooling pool) {
         FeatureCache fc = new FeatureCache(cacheFolder()).optProgress(!noProgress);
-        Map<Tap, FeatureColumn> all = fc.ensure(new FeatureCache.Request(src, ts, blocks, b -> pool, seed, 1, extractBatch), ex).columns();
+        Map<Tap, FeatureColumn> all = fc.ensure(new FeatureCache.Request(src, ts, blocks, b -> pool, seed, 1, caching.extractBatch), ex).columns();
         Map<Tap, FeatureColumn> ordered = new java.util.LinkedHashMap<>();
         for (int t : ts) {
             for (int b : blocks) ordered.put(new Tap(t, b), all.get(new Tap(t, b)));

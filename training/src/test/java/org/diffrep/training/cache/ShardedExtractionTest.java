@@ -1,10 +1,13 @@
 package org.diffrep.training.cache;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import org.diffrep.common.UserInputException;
+import org.diffrep.common.util.ByteSizes;
 import org.diffrep.common.util.FileHashes;
 import org.diffrep.model.features.NoiseSource;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
+import org.diffrep.training.FullDisk;
 import org.diffrep.training.data.GeneratedSquares;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
@@ -17,6 +20,8 @@ import org.diffrep.training.train.TrainConfig;
 import org.diffrep.training.train.Trainer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.IOException;
@@ -33,6 +38,8 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Shards are input-determined, resumable, claimed by one writer at a time, and read back as one split. */
 class ShardedExtractionTest {
@@ -79,7 +86,9 @@ class ShardedExtractionTest {
 
         // 22 images, shards of 5 (5 shards), batches of 3 (2 per shard) and 2 draws: 4 forwards per shard
         Path resumed = dir.resolve("resumed");
-        FeatureExtractor dying = new Dying(new FakeExtractor(), 4 * 2 + 1);
+        FeatureExtractor dying = new AtForward(new FakeExtractor(), 4 * 2 + 1, () -> {
+            throw new IllegalStateException("killed");
+        });
         assertThatThrownBy(() -> new LocalExtractionEngine().optProgress(false).run(extraction(resumed, dying, 5)))
                 .hasMessageContaining("killed");
         assertThat(extraction(resumed, new FakeExtractor(), 5).incompleteShards()).containsExactly(2, 3, 4);
@@ -93,6 +102,97 @@ class ShardedExtractionTest {
         assertThat(dataFiles(extraction(resumed, counting, 5))).usingRecursiveComparison().isEqualTo(dataFiles(whole));
         try (Stream<Path> s = Files.list(extraction(resumed, counting, 5).directory())) {
             assertThat(s.map(Path::toString)).noneMatch(n -> n.endsWith(".tmp") || n.endsWith(".lock"));
+        }
+    }
+
+    /**
+     * The disk fills while shard 2 is written ({@code shareOfShard2}: at its first header, or halfway through its
+     * data): one line naming the split's folder and the bytes still needed, shards 0 and 1 kept as they are,
+     * nothing partial left, and a rerun with space computes only the rest and ends byte-identical.
+     */
+    @ParameterizedTest
+    @ValueSource(doubles = {0.01, 0.5})
+    void aDiskFullMidRunKeepsCompleteShardsSaysWhatIsStillNeededAndARerunWithSpaceEndsIdentical(double shareOfShard2) throws IOException {
+        ShardedExtraction whole = extraction(dir.resolve("whole"), new FakeExtractor(), 5);
+        new LocalExtractionEngine().optProgress(false).run(whole);
+        long room = whole.shardBytes(0) + whole.shardBytes(1) + (long) (shareOfShard2 * whole.shardBytes(2));
+
+        Path cache = dir.resolve("small-disk");
+        ShardedExtraction filling = extraction(cache, new FakeExtractor(), 5).writingThrough(new FullDisk(room));
+        Throwable error = catchThrowable(() -> new LocalExtractionEngine().optProgress(false).run(filling));
+
+        ShardedExtraction after = extraction(cache, new FakeExtractor(), 5);
+        assertThat(after.incompleteShards()).containsExactly(2, 3, 4);
+        assertDiskFullReported(error, after);
+        resumesWithSpaceToTheSameBytes(after, whole);
+    }
+
+    /**
+     * The same on a real file system of 1 MiB (tmpfs) that another writer fills while shard 2 is computed:
+     * the JDK's own ENOSPC. Needs root and mount(8), as on a developer's machine or CI running as root;
+     * skipped elsewhere (the test above covers the same contract with a simulated disk).
+     */
+    @Test
+    void aRealFileSystemFilledMidRunIsReportedAndResumed() throws Exception {
+        Path mount = Files.createDirectories(dir.resolve("tmpfs"));
+        assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString()) == 0, "mounting a tmpfs needs root");
+        try {
+            ShardedExtraction whole = extraction(dir.resolve("whole"), new FakeExtractor(), 5);
+            new LocalExtractionEngine().optProgress(false).run(whole);
+            Path filler = mount.resolve("filler");
+            // 4 forwards per shard (2 batches x 2 draws): the 9th is shard 2's first, after its files were opened
+            FeatureExtractor fillsTheDisk = new AtForward(new FakeExtractor(), 4 * 2 + 1, () -> fill(filler));
+            Path cache = mount.resolve("cache");
+            Throwable error = catchThrowable(() -> new LocalExtractionEngine().optProgress(false).run(extraction(cache, fillsTheDisk, 5)));
+            assertThat(error).hasRootCauseMessage("No space left on device");
+
+            ShardedExtraction after = extraction(cache, new FakeExtractor(), 5);
+            assertThat(after.incompleteShards()).containsExactly(2, 3, 4);
+            assertDiskFullReported(error, after);
+            Files.delete(filler);
+            resumesWithSpaceToTheSameBytes(after, whole);
+        } finally {
+            if (run("umount", mount.toString()) != 0) run("umount", "-l", mount.toString());
+        }
+    }
+
+    /** One line naming the split's folder and what its incomplete shards still need. */
+    private static void assertDiskFullReported(Throwable error, ShardedExtraction after) {
+        assertThat(error).isInstanceOf(UserInputException.class);
+        assertThat(error.getMessage()).doesNotContain("\n").contains("the file system of " + after.directory() + " is full")
+                .contains(ByteSizes.human(after.bytesNeeded()) + " still needed").contains("complete shards are kept");
+    }
+
+    /** Complete shards as an uninterrupted run wrote them, nothing partial, and a rerun computing only the rest to the same bytes. */
+    private static void resumesWithSpaceToTheSameBytes(ShardedExtraction after, ShardedExtraction whole) throws IOException {
+        Map<String, byte[]> expected = dataFiles(whole);
+        Map<String, byte[]> kept = dataFiles(after);
+        assertThat(kept.keySet()).allMatch(n -> n.startsWith("shard-00000.") || n.startsWith("shard-00001.")).hasSize(2 * TAPS.size());
+        kept.forEach((name, bytes) -> assertThat(bytes).as(name).isEqualTo(expected.get(name)));
+        try (Stream<Path> s = Files.list(after.directory())) {
+            assertThat(s.map(Path::toString)).noneMatch(n -> n.endsWith(".tmp") || n.endsWith(".lock"));
+        }
+        ExtractionReport report = new LocalExtractionEngine().optProgress(false).run(after);
+        assertThat(report.shardsComputed()).isEqualTo(3);
+        assertThat(report.shardsReused()).isEqualTo(2);
+        assertThat(dataFiles(after)).usingRecursiveComparison().isEqualTo(expected);
+    }
+
+    /** Writes {@code file} until its file system is full. */
+    private static void fill(Path file) {
+        byte[] block = new byte[64 * 1024];
+        try (var out = Files.newOutputStream(file)) {
+            while (true) out.write(block);
+        } catch (IOException full) {
+            // the file system is full now: the extraction's next write fails
+        }
+    }
+
+    private static int run(String... command) throws IOException, InterruptedException {
+        try {
+            return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        } catch (IOException notInstalled) {
+            return -1;
         }
     }
 
@@ -255,19 +355,21 @@ class ShardedExtractionTest {
         Files.writeString(lock, json, StandardCharsets.UTF_8);
     }
 
-    /** Dies (throws) on its n-th forward, as a killed extraction would stop mid-shard. */
-    private static final class Dying extends ForwardingExtractor {
-        private final int dieAt;
+    /** Runs {@code action} before its n-th forward: a kill mid-shard (it throws), a disk filled by someone else. */
+    private static final class AtForward extends ForwardingExtractor {
+        private final int n;
+        private final Runnable action;
         private int calls;
 
-        Dying(FeatureExtractor inner, int dieAt) {
+        AtForward(FeatureExtractor inner, int n, Runnable action) {
             super(inner);
-            this.dieAt = dieAt;
+            this.n = n;
+            this.action = action;
         }
 
         @Override
         public Map<Tap, INDArray> extract(INDArray x0, long[] ids, Collection<Tap> taps, IntFunction<Pooling> pooling, NoiseSource noise) {
-            if (++calls == dieAt) throw new IllegalStateException("killed");
+            if (++calls == n) action.run();
             return inner.extract(x0, ids, taps, pooling, noise);
         }
     }

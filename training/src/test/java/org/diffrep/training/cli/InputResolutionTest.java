@@ -8,6 +8,7 @@ import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Inputs;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
+import org.diffrep.training.train.RunDifference;
 import org.diffrep.training.train.Trainer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,6 +92,44 @@ class InputResolutionTest {
                 .hasMessageContaining("--root is required for dataset cub");
         assertThatThrownBy(() -> Inputs.builder().optCheckpoint(dir.resolve("missing.npz")).build())
                 .hasMessageContaining("--checkpoint").hasMessageContaining("missing.npz").hasMessageContaining("does not exist");
+    }
+
+    /** The setup as run.json of runs trained before the cache options were one mixin stores it (eval --run and --resume read it back). */
+    private static final String STORED_SETUP = """
+            {"dataset":"synthetic","root":null,"trainSplit":null,"evalSplit":null,"limitTrain":8,"limitEval":4,"threads":2,
+             "config":"adm-tiny","imageSize":null,"checkpoint":"/runs/model.npz","unreadable":{"maxUnreadable":0.01},
+             "randomCrop":true,"cache":"/data/cache","draws":3,"extractBatch":7,"headSeed":5}""";
+
+    @Test
+    void aRunSetupStoredBeforeTheSharedCacheOptionsReadsBackAndIsWrittenTheSameWay() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        RunSetup setup = json.readValue(STORED_SETUP, RunSetup.class);
+        assertThat(setup.caching.cache).isEqualTo("/data/cache");
+        assertThat(setup.caching.extractBatch).isEqualTo(7);
+        assertThat(setup.draws).isEqualTo(3);
+        assertThat(setup.randomCrop).isTrue();
+        assertThat(setup.inputs.limitEval).isEqualTo(4);
+        assertThat(setup.headSeed).isEqualTo(5);
+        // field by field as before, compared as --resume compares runs: leaf by leaf
+        JsonNode written = json.valueToTree(setup);
+        assertThat(RunDifference.between(json.readTree(STORED_SETUP), written)).isEmpty();
+        assertThat(written.get("cache").asText()).isEqualTo("/data/cache");
+    }
+
+    @Test
+    void theCacheOptionsAreCheckedOnceForTrainKnnAndCka() {
+        for (Object command : List.of(new TrainCommand(), new org.diffrep.training.knn.KnnCommand(), new org.diffrep.training.cka.CkaCommand())) {
+            CommandLine cl = new CommandLine(command);
+            assertThat(cl.getCommandSpec().findOption("--cache")).as(cl.getCommandName()).isNotNull();
+            assertThat(cl.getCommandSpec().findOption("--extract-batch").defaultValue()).isEqualTo("16");
+        }
+        CacheOptions bad = new CacheOptions();
+        bad.extractBatch = 0;
+        assertThatThrownBy(bad::check).hasMessage("--extract-batch 0 must be at least 1");
+        assertThat(String.join(" ", new CommandLine(new TrainCommand()).getCommandSpec().findOption("--cache").description()))
+                .contains("train from them").doesNotContain("default");
+        assertThat(String.join(" ", new CommandLine(new org.diffrep.training.knn.KnnCommand()).getCommandSpec().findOption("--cache")
+                .description())).contains("default: DIFFREP_CACHE");
     }
 
     @Test

@@ -1,13 +1,11 @@
 package org.diffrep.training.train;
 
 import org.diffrep.common.UserInputException;
+import org.diffrep.training.FullDisk;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.FilterOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -20,29 +18,6 @@ class CheckpointTest {
     @TempDir
     Path dir;
 
-    /** A disk with {@code room} bytes left: the next write past it fails as a full Linux disk does. */
-    static final class FullDisk extends FilterOutputStream {
-        private long room;
-
-        FullDisk(OutputStream out, long room) {
-            super(out);
-            this.room = room;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            if (room-- <= 0) throw new IOException("No space left on device");
-            out.write(b);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            if (len > room) throw new IOException("No space left on device");
-            room -= len;
-            out.write(b, off, len);
-        }
-    }
-
     static Checkpoint epoch(int epoch, int size) {
         return new Checkpoint("{\"epoch\":" + epoch + "}", Map.of("w", Nd4j.rand(1, size)));
     }
@@ -53,7 +28,7 @@ class CheckpointTest {
         epoch(1, 100).write(file);
         byte[] good = Files.readAllBytes(file);
 
-        assertThatThrownBy(() -> epoch(2, 10_000).write(file, out -> new FullDisk(out, 4096)))
+        assertThatThrownBy(() -> epoch(2, 10_000).write(file, new FullDisk(4096)))
                 .isInstanceOf(UserInputException.class)
                 .hasMessageContaining("could not write checkpoint " + file)
                 .hasMessageContaining("No space left on device")
