@@ -131,6 +131,84 @@ class UserErrorsTest {
         assertThat(oneLineError(train(earlier)).err()).contains("already holds a run").contains("--resume");
     }
 
+    /** knn or cka on tiny synthetic splits of the adm-tiny fixture, features cached in the test's folder, plus {@code extra}. */
+    private String[] features(String command, String... extra) {
+        List<String> args = new ArrayList<>(List.of(command, "--dataset", "synthetic", "--config", "adm-tiny", "--checkpoint", CHECKPOINT,
+                "--no-progress", "--cache", dir.resolve("cache").toString()));
+        if (command.equals("knn")) args.addAll(List.of("--limit-train", "8"));   // cka reads the evaluation split only
+        args.addAll(List.of(extra));
+        return args.toArray(new String[0]);
+    }
+
+    @Test
+    void knnChecksEveryOptionAndItsOutputBeforeAnyExtraction() throws Exception {
+        Path file = Files.writeString(dir.resolve("taken"), "x");
+        Path out = dir.resolve("knn.json");
+        assertThat(oneLineError(features("knn", "--out", out.toString(), "--k", "10,0")).err()).contains("--k 0 must be at least 1");
+        assertThat(oneLineError(features("knn", "--out", out.toString(), "--temperature", "0")).err())
+                .contains("--temperature 0.0 must be a number greater than 0");
+        assertThat(oneLineError(features("knn", "--out", out.toString(), "--chunk", "0")).err()).contains("--chunk 0 must be at least 1");
+        assertThat(oneLineError(features("knn", "--out", out.toString(), "--t", "1000")).err()).contains("--t 1000 is outside 0..999");
+        assertThat(oneLineError(features("knn", "--out", out.toString(), "--blocks", "38")).err()).contains("--blocks 38 is outside 1..37");
+        assertThat(oneLineError(features("knn", "--out", out.toString(), "--extract-batch", "0")).err())
+                .contains("--extract-batch 0 must be at least 1");
+        assertThat(oneLineError(features("knn", "--out", out.toString(), "--pool", "avg:x")).err()).contains("bad pooling 'avg:x'");
+        assertThat(oneLineError(features("knn", "--out", dir.toString())).err()).contains("--out " + dir + " is a folder, not a file");
+        assertThat(oneLineError(features("knn", "--out", file.resolve("knn.json").toString())).err()).contains(file + " is a file, not a folder");
+        assertThat(oneLineError("knn", "--cache", file.toString(), "--out", out.toString()).err()).contains("--cache " + file + " is a file, not a folder");
+        assertThat(dir.resolve("cache")).as("nothing was extracted").doesNotExist();
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void ckaChecksEveryOptionFileAndItsOutputBeforeAnyExtraction() throws Exception {
+        Path file = Files.writeString(dir.resolve("taken"), "x");
+        Path out = dir.resolve("cka").toAbsolutePath();
+        assertThat(oneLineError(features("cka", "--out", file.toString())).err()).contains("--out " + file + " is a file, not a folder");
+        assertThat(oneLineError(features("cka", "--out", out.toString(), "--samples", "0")).err()).contains("--samples 0 must be at least 1");
+        assertThat(oneLineError(features("cka", "--out", out.toString(), "--estimator", "minibatch", "--batch", "2")).err())
+                .contains("--batch 2 must be at least 4");
+        assertThat(oneLineError(features("cka", "--out", out.toString(), "--block-mb", "0")).err()).contains("--block-mb 0 must be at least 1");
+        assertThat(oneLineError(features("cka", "--out", out.toString(), "--t", "-1")).err()).contains("--t -1 is outside 0..999");
+        Path missing = dir.resolve("other-network.npy");
+        assertThat(oneLineError(features("cka", "--out", out.toString(), "--npy", missing.toString())).err())
+                .contains("--npy " + missing + " does not exist");
+        assertThat(oneLineError(features("cka", "--out", out.toString(), "--npy", file.toString())).err()).contains("--npy " + file);
+        assertThat(dir.resolve("cache")).as("nothing was extracted").doesNotExist();
+        assertThat(out).doesNotExist();
+    }
+
+    @Test
+    void sweepChecksItsSpaceFileAndOutputBeforeAnyBackbonePass() throws Exception {
+        Path file = Files.writeString(dir.resolve("taken"), "x");
+        Path space = Files.writeString(dir.resolve("space.yaml"), "t: [10]\nblocks: [2]\n");
+        Path missing = dir.resolve("no-such-space.yaml");
+        assertThat(oneLineError("sweep", "--space", missing.toString(), "--out", dir.resolve("s").toString()).err())
+                .contains("--space " + missing + " does not exist");
+        assertThat(oneLineError("sweep", "--space", space.toString(), "--out", file.toString()).err()).contains("--out " + file + " is a file, not a folder");
+        assertThat(oneLineError("sweep", "--space", space.toString(), "--out", dir.resolve("s").toString(), "--top", "0").err())
+                .contains("--top 0 must be at least 1");
+        assertThat(dir.resolve("s")).doesNotExist();
+    }
+
+    @Test
+    void requestsThatCannotFitInMemoryAreRefusedWithTheEstimateBeforeAnyExtraction() {
+        // 16,000 full-resolution maps of block 1 (32 channels at 64x64) as kNN queries: far beyond the tests' 3 GB heap
+        CommandLineTest.Run knn = oneLineError(features("knn", "--out", dir.resolve("knn.json").toString(), "--limit-eval", "16000",
+                "--t", "10", "--blocks", "1", "--pool", "none"));
+        assertThat(knn.err()).contains("kNN of 16,000 queries").contains("needs about").containsPattern("GiB of (Java heap|memory)")
+                .contains("lower --limit-eval");
+        // two full 40,000 x 40,000 Gram matrices and their centred copies
+        CommandLineTest.Run cka = oneLineError(features("cka", "--out", dir.resolve("cka").toString(), "--samples", "40000",
+                "--t", "10", "--blocks", "1,2"));
+        assertThat(cka.err()).contains("linear CKA of 2 representations on 40,000 images needs about").contains("--estimator minibatch");
+        // three full-resolution blocks as attention tokens: 12,289 tokens, 8 heads, two transformer blocks of scores
+        CommandLineTest.Run attention = oneLineError(train(dir.resolve("a"), "--head", "attention", "--blocks", "1,2,3", "--pool-cap", "64"));
+        assertThat(attention.err()).contains("the attention head's attention scores (batch 4 x ").contains("8 heads, 12,289 tokens")
+                .contains("needs about").contains("--pool-cap");
+        assertThat(dir.resolve("cache")).as("nothing was extracted").doesNotExist();
+    }
+
     @Test
     void aBadOptionValueIsOneLine() {
         assertThat(oneLineError(train(dir.resolve("a"), "--epochs", "many")).err()).contains("'--epochs'").contains("diffrep train --help");

@@ -2,6 +2,7 @@ package org.diffrep.tuning;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import org.diffrep.common.cli.Checks;
 import org.diffrep.common.cli.Cli;
 import org.diffrep.common.provenance.Provenance;
 import org.diffrep.common.util.AtomicFiles;
@@ -57,6 +58,10 @@ public final class SweepCommand implements Callable<Integer> {
         Provenance provenance = Provenance.start(spec);
         PrintWriter pw = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        // every option, the space file and the output folder before the first backbone pass: a typo costs a second
+        Checks.existingFile("--space", space);
+        Checks.writableFolder("--out", out);
+        Checks.atLeast("--top", top, 1);
         SearchSpace s = SearchSpace.read(space);
         SweepInputs in = inputs(s);
         AdmConfig cfg = in.config();

@@ -75,6 +75,17 @@ public final class Checks {
     }
 
     /**
+     * A file the command may write (a result file): not a folder, not a read-only file, in a folder
+     * the command may write into (created later if missing).
+     */
+    public static void writableFile(String option, Path file) {
+        Path p = file.toAbsolutePath().normalize();
+        if (Files.isDirectory(p)) throw new UserInputException(option + " " + file + " is a folder, not a file");
+        if (Files.exists(p) && !Files.isWritable(p)) throw new UserInputException(option + " " + file + " is not writable");
+        writableFolder(option, p.getParent());
+    }
+
+    /**
      * The folder of a new run: writable, and not holding a run already ({@code marker}, e.g. its
      * checkpoint) unless the command continues it with {@code --resume}.
      */

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.common.UserInputException;
+import org.diffrep.common.cli.Checks;
 import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
+import org.diffrep.model.runtime.MemoryNeed;
 import org.diffrep.training.cache.FeatureColumn;
 import org.diffrep.training.knn.FeatureOptions;
 import org.diffrep.training.plot.Heatmap;
@@ -125,7 +127,7 @@ public final class CkaAnalysis {
                 reps.add(f.count() == samples ? f : new FirstRows(f, samples));
             }
             List<String> labels = reps.stream().map(LinearCka.Rows::label).toList();
-            long budget = settings.blockMb() * (1L << 20) / 4;
+            long budget = budgetFloats(settings);
             double[][] cka = switch (settings.estimator()) {
                 case "minibatch" -> LinearCka.minibatch(reps, settings.batch());
                 case "unbiased" -> LinearCka.matrix(LinearCka.grams(reps, budget), samples, LinearCka.Estimator.UNBIASED);
@@ -135,6 +137,43 @@ public final class CkaAnalysis {
         } finally {
             for (NpyFile f : external) f.close();
         }
+    }
+
+    /** Floats of the two row blocks of a Gram product (--block-mb). */
+    private static long budgetFloats(Settings settings) {
+        return settings.blockMb() * (1L << 20) / Float.BYTES;
+    }
+
+    /**
+     * What {@link #compute} holds in memory at once for {@code representations} representations (taps
+     * and .npy files) of {@code samples} images, the widest of {@code widestDim} values.
+     */
+    public static MemoryNeed memoryNeed(Settings settings, int representations, int samples, long widestDim) {
+        return settings.estimator().equals("minibatch") ? LinearCka.minibatchNeed(representations, samples, settings.batch(), widestDim)
+                : LinearCka.fullBatchNeed(representations, samples, widestDim, budgetFloats(settings));
+    }
+
+    /**
+     * Checks the .npy files before any feature is extracted: each is a readable float array with at
+     * least {@code samples} rows.
+     *
+     * @return the widest row among them (0 without files)
+     */
+    public static int checkNpy(List<Path> files, int samples) {
+        int widest = 0;
+        for (Path p : files) {
+            Checks.existingFile("--npy", p);
+            int rows;
+            try (NpyFile f = NpyFile.open(p, null)) {
+                rows = f.count();
+                widest = Math.max(widest, f.dim());
+            } catch (IOException | UserInputException e) {
+                // both name the file: not an .npy file, truncated, or not a float array
+                throw new UserInputException("--npy " + e.getMessage(), e);
+            }
+            if (rows < samples) throw new UserInputException("--npy " + p + " has " + rows + " rows, the evaluation split " + samples);
+        }
+        return widest;
     }
 
     /** A cache file (draw 0) as CKA rows. */

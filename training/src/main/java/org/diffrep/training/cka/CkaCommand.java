@@ -2,12 +2,15 @@ package org.diffrep.training.cka;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import org.diffrep.common.cli.Checks;
 import org.diffrep.common.cli.Cli;
 import org.diffrep.common.provenance.Provenance;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
 import org.diffrep.training.cache.FeatureColumn;
 import org.diffrep.training.cache.FeatureExtractor;
+import org.diffrep.training.cli.Converters;
+import org.diffrep.training.cli.HeadOptions;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Inputs;
 import org.diffrep.training.data.Workspace;
@@ -46,9 +49,9 @@ public final class CkaCommand implements Callable<Integer> {
     @Option(names = "--blocks", split = ",", description = "U-Net blocks (default: every block of the config).")
     List<Integer> blocks;
 
-    @Option(names = "--pool", defaultValue = "avg:8",
+    @Option(names = "--pool", defaultValue = "avg:8", converter = Converters.PoolingConverter.class,
             description = "Pooling of each map before flattening: avg:K, max:K, global or none (full maps) (default ${DEFAULT-VALUE}).")
-    String pool;
+    Pooling pool;
 
     @Option(names = "--samples", description = "Use the first N images of the evaluation split (default: all; the paper: IN-50's 2,500).")
     Integer samples;
@@ -74,27 +77,38 @@ public final class CkaCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Provenance provenance = Provenance.start(spec);
+        // every option, file and the output folder before the first feature is extracted: a typo costs a second
         String est = estimator.toLowerCase(Locale.ROOT);
         if (!CkaAnalysis.ESTIMATORS.contains(est)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--estimator must be biased, unbiased or minibatch");
         }
-        if (samples != null) features.inputs.limitEval = samples;
-        Inputs in = features.resolve();
+        if (samples != null) {
+            Checks.atLeast("--samples", samples, 1);
+            features.inputs.limitEval = samples;
+        }
+        Inputs in = features.check();
+        HeadOptions.checkTaps(in.config(), timesteps, blocks);
+        Checks.atLeast("--batch", batch, 4);
+        Checks.atLeast("--block-mb", blockMb, 1);
+        Path dir = out != null ? out : Workspace.runs("cka-" + in.dataset());
+        Checks.writableFolder("--out", dir);
         List<Integer> timesteps = this.timesteps != null ? this.timesteps : in.config().featureDefaults().analysis().timesteps();
         List<Integer> bs = blocks != null ? blocks
                 : IntStream.rangeClosed(1, in.config().layout().numBlocks()).boxed().toList();
-        Pooling pooling = Pooling.parse(pool);
         ImageSource eval = in.evalImages();
+        int widestNpy = CkaAnalysis.checkNpy(npy, eval.size());
         FeatureExtractor ex = features.extractor(bs);
-        CkaAnalysis.Settings settings = new CkaAnalysis.Settings(timesteps, bs, pooling, est, batch, npy, blockMb);
-        Map<Tap, FeatureColumn> files = features.cached(eval, ex, timesteps, bs, pooling);
+        CkaAnalysis.Settings settings = new CkaAnalysis.Settings(timesteps, bs, pool, est, batch, npy, blockMb);
+        long widest = Math.max(widestNpy, bs.stream().mapToLong(b -> ex.shape(b, pool).featureLength()).max().orElseThrow());
+        CkaAnalysis.memoryNeed(settings, timesteps.size() * bs.size() + npy.size(), eval.size(), widest)
+                .requireFits("--samples, the number of --t x --blocks, or use --estimator minibatch with a smaller --batch");
+        Map<Tap, FeatureColumn> files = features.cached(eval, ex, timesteps, bs, pool);
         CkaAnalysis.Result result;
         try {
             result = CkaAnalysis.compute(files, eval.size(), settings);
         } finally {
             files.values().forEach(FeatureColumn::close);
         }
-        Path dir = out != null ? out : Workspace.runs("cka-" + in.dataset());
         result.write(dir, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT), features.describe(provenance, null, eval, ex));
         PrintWriter pw = spec.commandLine().getOut();
         pw.printf(Locale.ROOT, "linear CKA (%s) of %d representations on %s in %.1f s; wrote %s/%s, %s, %s%n", est,

@@ -1,10 +1,12 @@
 package org.diffrep.training.cka;
 
 import org.diffrep.common.UserInputException;
+import org.diffrep.model.runtime.MemoryNeed;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Linear centred kernel alignment between representations of the same n samples,
@@ -44,8 +46,40 @@ public final class LinearCka {
         void read(int start, int n, float[] out);
     }
 
+    /** Floats of the row blocks {@link #minibatch} reads the column means through. */
+    private static final long MEANS_BUDGET_FLOATS = 1L << 24;
+
+    /**
+     * What {@link #grams} and {@link #matrix} hold at once for {@code representations} representations
+     * of {@code n} samples, the widest of {@code widestDim} values: every Gram matrix and its centred
+     * copy (n² doubles each), two centred row blocks (Java and ND4J) and their product.
+     */
+    public static MemoryNeed fullBatchNeed(int representations, int n, long widestDim, long budgetFloats) {
+        long rows = Math.min(n, blockRows(widestDim, budgetFloats));
+        long heap = MemoryNeed.sum(MemoryNeed.product(2, representations, n, n, Double.BYTES),
+                MemoryNeed.product(2, rows, widestDim, Float.BYTES), MemoryNeed.product(rows, rows, Float.BYTES));
+        long nativeBytes = MemoryNeed.sum(MemoryNeed.product(2, rows, widestDim, Float.BYTES), MemoryNeed.product(2, rows, rows, Float.BYTES));
+        return new MemoryNeed(String.format(Locale.ROOT, "linear CKA of %d representations on %,d images", representations, n), heap,
+                nativeBytes, Math.max(MemoryNeed.product(n, n), MemoryNeed.product(rows, widestDim)));
+    }
+
+    /**
+     * What {@link #minibatch} holds at once: a batch×batch Gram per representation, one centred batch
+     * (Java and ND4J) and its product, the column means and the row block they are read through.
+     */
+    public static MemoryNeed minibatchNeed(int representations, int n, int batch, long widestDim) {
+        long b = Math.min(batch, n);
+        long meanRows = Math.min(n, blockRows(widestDim, MEANS_BUDGET_FLOATS));
+        long heap = MemoryNeed.sum(MemoryNeed.product(representations, b, b, Double.BYTES), MemoryNeed.product(b, b, Float.BYTES),
+                MemoryNeed.product(b, widestDim, Float.BYTES), MemoryNeed.product(representations, widestDim, Double.BYTES),
+                MemoryNeed.product(meanRows, widestDim, Float.BYTES));
+        long nativeBytes = MemoryNeed.sum(MemoryNeed.product(b, widestDim, Float.BYTES), MemoryNeed.product(2, b, b, Float.BYTES));
+        return new MemoryNeed(String.format(Locale.ROOT, "minibatch CKA of %d representations in batches of %,d", representations, b), heap,
+                nativeBytes, Math.max(MemoryNeed.product(b, Math.max(b, widestDim)), MemoryNeed.product(meanRows, widestDim)));
+    }
+
     /** Rows per block so that two blocks of {@code dim} floats fit in {@code budgetFloats}. */
-    public static int blockRows(int dim, long budgetFloats) {
+    public static int blockRows(long dim, long budgetFloats) {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, budgetFloats / (2L * dim)));
     }
 
@@ -130,7 +164,7 @@ public final class LinearCka {
         if (n / batches < 4) throw new UserInputException("minibatches need at least 4 samples: n=" + n + ", batch=" + batch);
         int m = reps.size();
         double[][] means = new double[m][];
-        for (int i = 0; i < m; i++) means[i] = columnMeans(reps.get(i), blockRows(reps.get(i).dim(), 1L << 24));
+        for (int i = 0; i < m; i++) means[i] = columnMeans(reps.get(i), blockRows(reps.get(i).dim(), MEANS_BUDGET_FLOATS));
         double[][] hsic = new double[m][m];
         for (int bi = 0; bi < batches; bi++) {
             int start = (int) ((long) n * bi / batches);

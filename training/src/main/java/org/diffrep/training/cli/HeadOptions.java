@@ -65,6 +65,11 @@ public final class HeadOptions {
 
     /** Checks the taps against the U-Net config before anything heavy runs (kind and pooling are parsed by picocli). */
     public void check(AdmConfig config) {
+        checkTaps(config, timesteps, blocks);
+    }
+
+    /** Noise steps within the diffusion schedule and blocks within {@code config}'s U-Net; null stands for the default. */
+    public static void checkTaps(AdmConfig config, List<Integer> timesteps, List<Integer> blocks) {
         if (timesteps != null) Checks.allInRange("--t", timesteps, 0, DiffusionSchedule.linear1000().steps() - 1);
         if (blocks != null) Checks.allInRange("--blocks", blocks, 1, config.layout().numBlocks());
     }

@@ -14,6 +14,7 @@ import org.diffrep.training.data.UnreadableImages;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
+import org.diffrep.training.heads.Heads;
 import org.diffrep.training.seg.SegHeadConfig;
 import org.diffrep.training.seg.SegHeadOptions;
 import org.diffrep.training.seg.SegTrainConfig;
@@ -82,6 +83,8 @@ public final class TrainCommand implements Callable<Integer> {
         try (Assembly a = new Assembly(setup)) {
             HeadConfig h = head.build(a.config, a.numClasses());
             TrainConfig tc = trainConfig(kind);
+            Heads.attentionScores(h, b -> a.config.layout().block(b).side(a.config.imageSize()), tc.batchSize())
+                    .ifPresent(need -> need.requireFits("--batch, --pool-cap, --attn-heads, or the number of --blocks and --t"));
             ClassifierGraph graph = a.graph(h, tc.seed(), !schedule.noProgress, true);
             Provenance provenance = Provenance.start(spec).optModel(a.config.name(), a.inputs.checkpoint(), a.checkpointSha256())
                     .optDataset(a.inputs.dataset()).optSplit("train", a.trainImages.describe()).optSplit("eval", a.evalImages.describe())

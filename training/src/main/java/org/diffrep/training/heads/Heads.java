@@ -1,6 +1,7 @@
 package org.diffrep.training.heads;
 
 import org.diffrep.model.features.Pooling;
+import org.diffrep.model.runtime.MemoryNeed;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -8,6 +9,9 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.IntUnaryOperator;
 
 /**
  * Builds a head's layers onto block features in a SameDiff graph and returns the logits [N, K].
@@ -76,6 +80,26 @@ public final class Heads {
         h = sd.nn().relu(Layers.conv(p, h, PREFIX + "conv1", a, b, 1, true), 0);
         SDVariable pooled = perSample(h.mean(false, 2, 3), nt, b);
         return Layers.linear(p, pooled, PREFIX + "classifier", (long) b * nt, cfg.numClasses(), true);
+    }
+
+    /**
+     * A lower bound of what one training step of an attention head holds in ND4J buffers: every
+     * transformer block keeps its attention scores and their softmax ([batch·T·heads, L, L] floats
+     * each, L the tokens of all blocks plus CLS) for the backward pass. Empty for the other kinds.
+     *
+     * @param blockSide the side of a block's map
+     */
+    public static Optional<MemoryNeed> attentionScores(HeadConfig cfg, IntUnaryOperator blockSide, int batch) {
+        if (!cfg.kind().isAttention()) return Optional.empty();
+        long tokens = 1;
+        for (int b : cfg.blocks()) {
+            long s = cfg.inputSide(blockSide.applyAsInt(b));
+            tokens += s * s;
+        }
+        int nt = cfg.timesteps().size();
+        long bytes = MemoryNeed.product(2, cfg.depth(), batch, nt, cfg.numHeads(), tokens, tokens, Float.BYTES);
+        return Optional.of(new MemoryNeed(String.format(Locale.ROOT, "the %s head's attention scores (batch %d x %d t, %d heads, %,d tokens,"
+                + " %d transformer blocks)", cfg.kind().name().toLowerCase(Locale.ROOT), batch, nt, cfg.numHeads(), tokens, cfg.depth()), 0, bytes, 0));
     }
 
     private static SDVariable transformer(HeadConfig cfg, HeadParams p, List<FeatureInput> inputs, int nt) {

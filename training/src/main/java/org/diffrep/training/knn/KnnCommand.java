@@ -3,6 +3,7 @@ package org.diffrep.training.knn;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.common.cli.Checks;
 import org.diffrep.common.cli.Cli;
 import org.diffrep.common.provenance.Provenance;
 import org.diffrep.model.features.Pooling;
@@ -10,6 +11,8 @@ import org.diffrep.model.features.Tap;
 import org.diffrep.model.unet.FeatureDefaults;
 import org.diffrep.training.cache.FeatureColumn;
 import org.diffrep.training.cache.FeatureExtractor;
+import org.diffrep.training.cli.Converters;
+import org.diffrep.training.cli.HeadOptions;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Inputs;
 import org.diffrep.training.data.Workspace;
@@ -44,8 +47,9 @@ public final class KnnCommand implements Callable<Integer> {
             description = "U-Net blocks (default: the model's; adm-256-uncond 19, the paper's best; adm-fmnist 10, both the middle block).")
     List<Integer> blocks;
 
-    @Option(names = "--pool", defaultValue = "global", description = "Pooling before the cache: global (the paper's pool 1), avg:K, max:K, none (default ${DEFAULT-VALUE}).")
-    String pool;
+    @Option(names = "--pool", defaultValue = "global", converter = Converters.PoolingConverter.class,
+            description = "Pooling before the cache: global (the paper's pool 1), avg:K, max:K, none (default ${DEFAULT-VALUE}).")
+    Pooling pool;
 
     @Option(names = "--k", split = ",", defaultValue = "10,20,100,200", description = "Neighbour counts (default ${DEFAULT-VALUE}).")
     List<Integer> ks;
@@ -68,27 +72,35 @@ public final class KnnCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Provenance provenance = Provenance.start(spec);
-        Inputs in = features.resolve();
+        // every option and the output path before the first feature is extracted: a typo costs a second
+        Inputs in = features.check();
+        HeadOptions.checkTaps(in.config(), timesteps, blocks);
+        for (int k : ks) Checks.atLeast("--k", k, 1);
+        Checks.positive("--temperature", temperature);
+        Checks.atLeast("--chunk", chunk, 1);
+        Path file = out != null ? out : Workspace.runs("knn-" + in.dataset() + ".json");
+        Checks.writableFile("--out", file);
         FeatureDefaults.Taps taps = in.config().featureDefaults().analysis();
         List<Integer> timesteps = this.timesteps != null ? this.timesteps : taps.timesteps();
         List<Integer> bs = blocks != null ? blocks : taps.blocks();
-        Pooling pooling = Pooling.parse(pool);
         ImageSource train = in.trainImages();
         ImageSource eval = in.evalImages();
         FeatureExtractor ex = features.extractor(bs);
-        KnnEvaluation.Settings settings = new KnnEvaluation.Settings(timesteps, bs, pooling, ks, temperature, chunk);
+        KnnEvaluation.Settings settings = new KnnEvaluation.Settings(timesteps, bs, pool, ks, temperature, chunk);
+        long widest = bs.stream().mapToLong(b -> ex.shape(b, pool).featureLength()).max().orElseThrow();
+        KnnEvaluation.memoryNeed(settings, train.numClasses(), eval.size(), train.size(), widest)
+                .requireFits("--limit-eval, --chunk or the features per image (a coarser --pool, other --blocks)");
 
         KnnEvaluation.Result result;
-        Map<Tap, FeatureColumn> bank = features.cached(train, ex, timesteps, bs, pooling);
+        Map<Tap, FeatureColumn> bank = features.cached(train, ex, timesteps, bs, pool);
         Map<Tap, FeatureColumn> queries = Map.of();
         try {
-            queries = features.cached(eval, ex, timesteps, bs, pooling);
+            queries = features.cached(eval, ex, timesteps, bs, pool);
             result = KnnEvaluation.evaluate(bank, queries, train.numClasses(), settings);
         } finally {
             bank.values().forEach(FeatureColumn::close);
             queries.values().forEach(FeatureColumn::close);
         }
-        Path file = out != null ? out : Workspace.runs("knn-" + in.dataset() + ".json");
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode provenanceJson = features.describe(provenance, train, eval, ex);
         result.write(file, mapper, provenanceJson);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
+import org.diffrep.model.runtime.MemoryNeed;
 import org.diffrep.training.cache.FeatureColumn;
 
 import java.io.IOException;
@@ -86,17 +87,28 @@ public final class KnnEvaluation {
 
     /** kNN of every tap of {@code bank} (training split) with the same tap of {@code queries} (evaluation split). */
     public static Result evaluate(Map<Tap, FeatureColumn> bank, Map<Tap, FeatureColumn> queries, int numClasses, Settings settings) {
-        int[] ks = settings.ks().stream().mapToInt(Integer::intValue).toArray();
         List<Row> rows = new ArrayList<>();
         for (Tap tap : bank.keySet()) {
             long t0 = System.nanoTime();
             FeatureColumn q = queries.get(tap);
-            WeightedKnn.Result r = new WeightedKnn(ks, settings.temperature(), numClasses)
-                    .optChunkSize(settings.chunk())
+            WeightedKnn.Result r = knn(settings, numClasses)
                     .evaluate(new CacheBank(bank.get(tap)), FeatureOptions.readAll(q), q.labels(), false);
             rows.add(new Row(tap, q.featureLength(), r, (System.nanoTime() - t0) / 1e9));
         }
         return new Result(settings, List.copyOf(rows));
+    }
+
+    /**
+     * What {@link #evaluate} holds in memory at once for its widest tap ({@code dim} features): the
+     * evaluation split's features of that tap and the working set of streaming the bank.
+     */
+    public static MemoryNeed memoryNeed(Settings settings, int numClasses, int queries, int bankSize, long dim) {
+        return knn(settings, numClasses).memoryNeed(queries, bankSize, dim);
+    }
+
+    private static WeightedKnn knn(Settings settings, int numClasses) {
+        return new WeightedKnn(settings.ks().stream().mapToInt(Integer::intValue).toArray(), settings.temperature(), numClasses)
+                .optChunkSize(settings.chunk());
     }
 
     /** A cache file (draw 0) as a kNN memory bank. */

@@ -1,6 +1,7 @@
 package org.diffrep.training.knn;
 
 import org.diffrep.common.UserInputException;
+import org.diffrep.model.runtime.MemoryNeed;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -73,6 +75,24 @@ public final class WeightedKnn {
         if (rows < 1) throw new IllegalArgumentException("query block must be >= 1");
         this.queryBlock = rows;
         return this;
+    }
+
+    /**
+     * What {@link #evaluate} holds at once for {@code queries} queries against a bank of {@code bankSize}
+     * rows of {@code dim} features: the queries (as given, normalised, and as an ND4J matrix), one chunk
+     * of bank rows (Java and ND4J), the similarities of one query block against it (ND4J product, its
+     * copy and the Java copy), and the k_max running neighbours (similarity and index) of every query.
+     */
+    public MemoryNeed memoryNeed(int queries, int bankSize, long dim) {
+        long chunk = Math.min(chunkSize, Math.max(1, bankSize));
+        long block = Math.min(queryBlock, Math.max(1, queries));
+        int kMax = Arrays.stream(ks).max().orElseThrow();
+        long heap = MemoryNeed.sum(MemoryNeed.product(2, queries, dim, Float.BYTES), MemoryNeed.product(chunk, dim, Float.BYTES),
+                MemoryNeed.product(block, chunk, Float.BYTES), MemoryNeed.product(queries, kMax, Double.BYTES + Integer.BYTES));
+        long nativeBytes = MemoryNeed.sum(MemoryNeed.product(queries, dim, Float.BYTES), MemoryNeed.product(chunk, dim, Float.BYTES),
+                MemoryNeed.product(2, block, chunk, Float.BYTES));
+        return new MemoryNeed(String.format(Locale.ROOT, "kNN of %,d queries against %,d bank images of %,d features", queries, bankSize, dim),
+                heap, nativeBytes, Math.max(MemoryNeed.product(queries, dim), MemoryNeed.product(chunk, dim)));
     }
 
     /**
