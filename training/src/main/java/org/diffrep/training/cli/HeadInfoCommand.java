@@ -7,6 +7,7 @@ import org.diffrep.training.data.Inputs;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
+import org.diffrep.training.heads.ParameterCount;
 import org.diffrep.training.seg.SegHeadOptions;
 import org.diffrep.training.seg.SegmentationRun;
 import picocli.CommandLine.Command;
@@ -19,7 +20,7 @@ import java.util.concurrent.Callable;
 
 /** Prints a head's trainable parameter count for a U-Net config, without building or loading the U-Net. */
 @Command(name = "head-info", mixinStandardHelpOptions = true,
-        description = "Trainable parameters of a head (DifFeed: head + feedback networks) on a U-Net config.")
+        description = "Trainable parameters of a head (DifFeed, or a segmentation head with --feedback: head + feedback networks) on a U-Net config.")
 public final class HeadInfoCommand implements Callable<Integer> {
 
     @Option(names = "--config", defaultValue = Inputs.SHIPPED_CONFIG, description = "U-Net config name or config.json (default ${DEFAULT-VALUE},"
@@ -47,7 +48,7 @@ public final class HeadInfoCommand implements Callable<Integer> {
         if (imageSize != null) c = c.withImageSize(imageSize);
         if (head.segmentation()) return SegmentationRun.headInfo(c, head.buildSegmentation(c, segHead, numClasses), spec.commandLine().getOut());
         HeadConfig h = head.build(c, numClasses);
-        ClassifierGraph.ParameterCount count = ClassifierGraph.countParameters(h, c);
+        ParameterCount count = ClassifierGraph.countParameters(h, c);
         PrintWriter out = spec.commandLine().getOut();
         out.printf("%s head on %s, t=%s, blocks=%s%s, %d classes%n", h.kind(), c.name(), h.timesteps(), h.blocks(),
                 describe(h), numClasses);

@@ -11,6 +11,7 @@ import org.diffrep.training.heads.HeadKind;
 import org.diffrep.training.heads.HeadParams;
 import org.diffrep.training.heads.Heads;
 import org.diffrep.training.heads.Layers;
+import org.diffrep.training.heads.ParameterCount;
 import org.diffrep.training.train.CheckpointedGraph;
 import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -39,8 +40,6 @@ public final class ClassifierGraph implements CheckpointedGraph {
     public static final String LABELS = "labels";
     /** DifFeed's BatchNorm mode: [1] holding 1 (batch statistics, training) or 0 (running statistics). */
     public static final String BN_TRAIN = "bn_train";
-    /** Name prefix of DifFeed's second-pass blocks ({@code pass2_block_b}); the first pass keeps the plain names. */
-    public static final String SECOND_PASS_PREFIX = "pass2_";
 
     public enum Input { IMAGES, FEATURES }
 
@@ -87,22 +86,10 @@ public final class ClassifierGraph implements CheckpointedGraph {
         int size = config.imageSize();
         int lastHeadBlock = head.blocks().get(head.blocks().size() - 1);
         if (head.kind() == HeadKind.DIFFEED) {
-            List<Integer> decoder = Feedback.decoderBlocks(head.feedback(), layout);
-            // the loss reaches the feedback networks through pass 2's frozen convs; pass 1 is differentiable too so
-            // that no conv in this graph relies on SameDiff leaving pass 1 out of backprop
-            AdmUNet first = AdmUNet.builder(config).setWeights(weights).optSameDiff(sd).optGradientsThroughBackbone(true)
-                    .optUpToBlock(decoder.get(decoder.size() - 1)).build();
-            Map<Integer, SDVariable> dec = new LinkedHashMap<>();
-            decoder.forEach(d -> dec.put(d, first.block(d)));
-            SDVariable flag = sd.placeHolder(BN_TRAIN, DataType.FLOAT, 1);
-            Feedback.Built fb = Feedback.build(p, layout, size, dec, flag);
-            norms.addAll(fb.batchNorms());
-            Map<Integer, SDVariable> additions = fb.additions();
-            AdmUNet second = AdmUNet.builder(config).setWeights(weights).optSameDiff(sd).optGradientsThroughBackbone(true)
-                    .optInputs(first.input(), first.timesteps()).optBlockNamePrefix(SECOND_PASS_PREFIX)
-                    .optBlockHook((b, h) -> additions.containsKey(b) ? h.add(additions.get(b)) : h)
-                    .optUpToBlock(lastHeadBlock).build();
-            for (int b : head.blocks()) inputs.add(new FeatureInput(b, layout.block(b).outChannels(), layout.block(b).side(size), second.block(b)));
+            Feedback.SecondPass second = Feedback.secondPass(p, config, weights, head.feedback(), lastHeadBlock,
+                    sd.placeHolder(BN_TRAIN, DataType.FLOAT, 1));
+            norms.addAll(second.batchNorms());
+            for (int b : head.blocks()) inputs.add(new FeatureInput(b, layout.block(b).outChannels(), layout.block(b).side(size), second.net().block(b)));
         } else {
             AdmUNet net = AdmUNet.builder(config).setWeights(weights).optSameDiff(sd).optUpToBlock(lastHeadBlock).build();
             for (int b : head.blocks()) inputs.add(new FeatureInput(b, layout.block(b).outChannels(), layout.block(b).side(size), net.block(b)));
@@ -130,23 +117,11 @@ public final class ClassifierGraph implements CheckpointedGraph {
         Map<Integer, Shape> shapes = new LinkedHashMap<>();
         for (int b : head.blocks()) shapes.put(b, new Shape(layout.block(b).outChannels(), layout.block(b).side(config.imageSize())));
         if (head.kind() == HeadKind.DIFFEED) {
-            Map<Integer, SDVariable> dec = new LinkedHashMap<>();
-            for (int d : Feedback.decoderBlocks(head.feedback(), layout)) {
-                UNetLayout.Block blk = layout.block(d);
-                dec.put(d, sd.placeHolder("decoder_b" + d, DataType.FLOAT, -1, blk.outChannels(), blk.side(config.imageSize()), blk.side(config.imageSize())));
-            }
-            Feedback.build(p, layout, config.imageSize(), dec, sd.placeHolder(BN_TRAIN, DataType.FLOAT, 1));
+            Feedback.buildForCounting(p, config, head.feedback(), head.blocks().get(head.blocks().size() - 1),
+                    sd.placeHolder(BN_TRAIN, DataType.FLOAT, 1));
         }
         Heads.build(head, p, placeholders(sd, head, shapes));
-        long feedback = p.trainableCount(Feedback.PREFIX);
-        return new ParameterCount(p.trainableCount() - feedback, feedback);
-    }
-
-    /** Trainable parameter counts: the head proper and DifFeed's feedback networks (0 for other heads). */
-    public record ParameterCount(long head, long feedback) {
-        public long total() {
-            return head + feedback;
-        }
+        return ParameterCount.of(p);
     }
 
     private static List<FeatureInput> placeholders(SameDiff sd, HeadConfig head, Map<Integer, Shape> shapes) {
@@ -230,7 +205,6 @@ public final class ClassifierGraph implements CheckpointedGraph {
     }
 
     public ParameterCount parameterCount() {
-        long feedback = params.trainableCount(Feedback.PREFIX);
-        return new ParameterCount(params.trainableCount() - feedback, feedback);
+        return ParameterCount.of(params);
     }
 }

@@ -3,6 +3,7 @@ package org.diffrep.training.graph;
 import org.diffrep.model.checkpoint.StateDict;
 import org.diffrep.model.unet.AdmUNet;
 import org.diffrep.training.TestFixtures;
+import org.diffrep.training.heads.Feedback;
 import org.diffrep.training.heads.HeadKind;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,7 +27,7 @@ class DifFeedGraphTest {
         ph.put(AdmUNet.TIMESTEPS, Nd4j.createFromArray(150f, 150f));
         ph.put(ClassifierGraph.BN_TRAIN, Nd4j.ones(1));
         String first = AdmUNet.blockName(24);
-        String second = ClassifierGraph.SECOND_PASS_PREFIX + AdmUNet.blockName(24);
+        String second = Feedback.SECOND_PASS_PREFIX + AdmUNet.blockName(24);
 
         // BatchNorm scale and shift 0: every feedback tensor is ReLU(0) = 0
         Map<String, INDArray> saved = new HashMap<>();

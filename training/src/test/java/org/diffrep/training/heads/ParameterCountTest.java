@@ -14,7 +14,7 @@ class ParameterCountTest {
 
     private static final AdmConfig ADM256 = AdmConfigs.get("adm-256-uncond");
 
-    private static ClassifierGraph.ParameterCount count(HeadConfig h) {
+    private static ParameterCount count(HeadConfig h) {
         return ClassifierGraph.countParameters(h, ADM256);
     }
 
@@ -60,7 +60,7 @@ class ParameterCountTest {
 
     @Test
     void difFeedHeadPlusFeedbackMatchesOfficial() {
-        ClassifierGraph.ParameterCount c = count(head(HeadKind.DIFFEED, List.of(150), List.of(24), 1000));
+        ParameterCount c = count(head(HeadKind.DIFFEED, List.of(150), List.of(24), 1000));
         assertThat(c.feedback()).isEqualTo(2_759_680L);
         assertThat(c.total()).isEqualTo(30_545_896L);
         HeadConfig h = head(HeadKind.DIFFEED, List.of(150), List.of(24), 1000);
