@@ -55,8 +55,11 @@ public final class HeadOptions {
     @Option(names = "--pool-cap", defaultValue = "16", description = "Attention heads: tokenizer pools maps to at most this side (default ${DEFAULT-VALUE}).")
     int poolCap;
 
-    @Option(names = "--feedback", defaultValue = "bottleneck",
-            description = "DifFeed feedback blocks: bottleneck, all, windowed or a list of decoder blocks (default ${DEFAULT-VALUE}).")
+    // no picocli default: diffeed's is bottleneck, the segmentation heads' is one pass without feedback
+    @Option(names = "--feedback",
+            description = "DifFeed feedback blocks: bottleneck, all, windowed or a list of decoder blocks (diffeed: default bottleneck;"
+                    + " seg-linear/upernet: read the taps from DifFeed's second pass and train the feedback with the head, default none ="
+                    + " one pass; needs the U-Net in the loop, not --cache).")
     String feedback;
 
     @Option(names = "--standardize", description = "Standardise every input feature with the training split's mean and standard deviation"
@@ -78,6 +81,11 @@ public final class HeadOptions {
         return HeadKind.parse(head);
     }
 
+    /** Whether --feedback was given (DifFeed's second pass for the segmentation heads). */
+    public boolean feedbackGiven() {
+        return feedback != null;
+    }
+
     /** Whether --head names a segmentation head (seg-linear, upernet). */
     public boolean segmentation() {
         return SegHeadKind.isSegmentation(head);
@@ -86,7 +94,7 @@ public final class HeadOptions {
     /** The segmentation head on a model: t and blocks not given are the model's single-tap defaults. */
     public SegHeadConfig buildSegmentation(AdmConfig model, SegHeadOptions seg, int numClasses) {
         FeatureDefaults.Taps taps = model.featureDefaults().head();
-        return seg.build(head, timesteps != null ? timesteps : taps.timesteps(), blocks != null ? blocks : taps.blocks(), numClasses);
+        return seg.build(head, timesteps != null ? timesteps : taps.timesteps(), blocks != null ? blocks : taps.blocks(), numClasses, feedback);
     }
 
     /** The head on a model: t and blocks not given are the model's defaults for this kind of head (one tap, or DifFormer's several). */

@@ -38,7 +38,8 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true, modelTransformer = CacheOptions.OptInForTraining.class,
         description = {"Trains a head (linear, mlp, cnn, attention, difformer, diffeed) on the frozen U-Net, or on ade20k a"
                 + " segmentation head (seg-linear, upernet: AdamW + poly schedule for --iterations, default lr 2e-5 upernet / 1e-3"
-                + " seg-linear, batch 2; --epochs, --optimizer and the StepLR options do not apply).",
+                + " seg-linear, batch 2; --epochs, --optimizer and the StepLR options do not apply; with --feedback the taps come"
+                + " from DifFeed's second pass and the feedback networks train with the head).",
                 "Defaults are the official recipe: SGD without momentum, lr 1e-2 (linear, mlp, cnn, diffeed) or 5e-2 "
                         + "(attention, difformer), StepLR x0.1 every 7 epochs, 28 epochs, batch 128 (diffeed 16).",
                 "Writes run.json, metrics.csv, checkpoint.bin (every epoch, atomically) and summary.json to --out."})
@@ -105,7 +106,11 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private int trainSegmentation() throws java.io.IOException {
-        if (setup.caching.cache != null) throw new UserInputException("segmentation heads read the U-Net in their graph: drop --cache");
+        if (setup.caching.cache != null) {
+            throw new UserInputException(head.feedbackGiven()
+                    ? "DifFeed's second pass (--feedback) needs the U-Net in the loop: it cannot train from a feature cache; drop --cache"
+                    : "segmentation heads read the U-Net in their graph: drop --cache");
+        }
         Inputs in = setup.inputs.resolver().build();
         SegHeadConfig h = head.buildSegmentation(in.config(), segHead, in.openDataset().numClasses());
         int b = batch != null ? batch : 2;

@@ -3,8 +3,10 @@ package org.diffrep.training.seg;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmUNet;
 import org.diffrep.model.unet.UNetLayout;
+import org.diffrep.training.heads.Feedback;
 import org.diffrep.training.heads.HeadParams;
 import org.diffrep.training.heads.Layers;
+import org.diffrep.training.heads.ParameterCount;
 import org.diffrep.training.train.CheckpointedGraph;
 import org.nd4j.autodiff.loss.LossReduce;
 import org.nd4j.autodiff.samediff.SDIndex;
@@ -27,7 +29,9 @@ import java.util.function.Function;
  * ({@code features_b<b>} [T·N, C, s, s], e.g. extracted once for a grid search), or from the input
  * pixels themselves (the raw-pixel baseline). Its output {@value #LOGITS} is [N, K, S, S] at the
  * input side S; the loss compares it with {@value #LABELS} [N·S·S, K] one-hot rows (pixel order n, y, x),
- * where an ignored pixel is a row of zeros, averaged over the labelled pixels only.
+ * where an ignored pixel is a row of zeros, averaged over the labelled pixels only. With
+ * {@link SegHeadConfig#feedback()} the taps come from DifFeed's second pass ({@link Feedback#secondPass}),
+ * whose feedback networks train with the head.
  *
  * <ul>
  *   <li>seg-linear: every tap bilinearly resized to the largest tap side, concatenated, 1×1 conv to K,
@@ -47,7 +51,7 @@ public final class SegGraph implements CheckpointedGraph {
     public static final String LOGITS = "seg_logits";
     public static final String LOSS = "seg_loss";
     public static final String LABELS = "seg_labels";
-    /** BatchNorm mode for upernet: [1] holding 1 (batch statistics) or 0 (running statistics). */
+    /** BatchNorm mode for upernet and DifFeed's feedback: [1] holding 1 (batch statistics) or 0 (running statistics). */
     public static final String BN_TRAIN = "seg_bn_train";
     public static final String PREFIX = "seg.";
     static final int[] PPM_SCALES = {1, 2, 3, 6};
@@ -62,14 +66,19 @@ public final class SegGraph implements CheckpointedGraph {
     private final Input input;
     private final HeadParams params;
     private final List<Layers.BatchNorm> batchNorms;
+    private final List<Layers.BatchNorm> feedbackNorms;
     private final int imageSize;
 
-    private SegGraph(SameDiff sd, SegHeadConfig head, Input input, HeadParams params, List<Layers.BatchNorm> batchNorms, int imageSize) {
+    private SegGraph(SameDiff sd, SegHeadConfig head, Input input, HeadParams params, List<Layers.BatchNorm> feedbackNorms,
+                     List<Layers.BatchNorm> headNorms, int imageSize) {
         this.sd = sd;
         this.head = head;
         this.input = input;
         this.params = params;
-        this.batchNorms = List.copyOf(batchNorms);
+        List<Layers.BatchNorm> all = new ArrayList<>(feedbackNorms);
+        all.addAll(headNorms);
+        this.batchNorms = List.copyOf(all);
+        this.feedbackNorms = List.copyOf(feedbackNorms);
         this.imageSize = imageSize;
     }
 
@@ -77,26 +86,44 @@ public final class SegGraph implements CheckpointedGraph {
         return "features_b" + block;
     }
 
-    /** The head on the frozen U-Net built into the same graph from the given weights. */
-    public static SegGraph onBackbone(SegHeadConfig head, AdmConfig config, Function<String, INDArray> weights, long seed) {
+    /**
+     * Checks a head against a U-Net config (its blocks, and where its feedback enters), before any
+     * data or weights are read.
+     */
+    public static void check(SegHeadConfig head, AdmConfig config) {
         UNetLayout layout = config.layout();
         head.blocks().forEach(layout::block);
+        if (head.hasFeedback()) Feedback.decoderBlocks(head.feedback(), layout, head.deepestBlock());
+    }
+
+    /** The head on the frozen U-Net built into the same graph from the given weights (run twice with feedback). */
+    public static SegGraph onBackbone(SegHeadConfig head, AdmConfig config, Function<String, INDArray> weights, long seed) {
+        check(head, config);
         SameDiff sd = newGraph();
         HeadParams p = HeadParams.initialised(sd, seed);
-        int deepest = head.blocks().get(head.blocks().size() - 1);
-        AdmUNet net = AdmUNet.builder(config).setWeights(weights).optSameDiff(sd).optUpToBlock(deepest).build();
+        SDVariable flag = batchNormFlag(sd, head);
+        List<Layers.BatchNorm> feedbackNorms = new ArrayList<>();
+        AdmUNet net;
+        if (head.hasFeedback()) {
+            Feedback.SecondPass second = Feedback.secondPass(p, config, weights, head.feedback(), head.deepestBlock(), flag);
+            feedbackNorms.addAll(second.batchNorms());
+            net = second.net();
+        } else {
+            net = AdmUNet.builder(config).setWeights(weights).optSameDiff(sd).optUpToBlock(head.deepestBlock()).build();
+        }
         Map<Integer, SDVariable> blocks = new LinkedHashMap<>();
         for (int b : head.blocks()) blocks.put(b, net.block(b));
-        List<Tap> taps = taps(head, layout, config.imageSize(), blocks);
-        return finish(sd, head, Input.IMAGES, p, taps, config.imageSize());
+        List<Tap> taps = taps(head, config.layout(), config.imageSize(), blocks);
+        return finish(sd, head, Input.IMAGES, p, taps, config.imageSize(), flag, feedbackNorms);
     }
 
     /** The head on block features at their native sides (placeholders {@link #featureName}). */
     public static SegGraph onFeatures(SegHeadConfig head, AdmConfig config, long seed) {
+        requireSinglePass(head);
         SameDiff sd = newGraph();
         HeadParams p = HeadParams.initialised(sd, seed);
         List<Tap> taps = taps(head, config.layout(), config.imageSize(), featurePlaceholders(sd, head, config));
-        return finish(sd, head, Input.FEATURES, p, taps, config.imageSize());
+        return finish(sd, head, Input.FEATURES, p, taps, config.imageSize(), batchNormFlag(sd, head), List.of());
     }
 
     /**
@@ -105,19 +132,33 @@ public final class SegGraph implements CheckpointedGraph {
      * the input.
      */
     public static SegGraph onPixels(SegHeadConfig head, int channels, int imageSize, long seed) {
+        requireSinglePass(head);
         SameDiff sd = newGraph();
         HeadParams p = HeadParams.initialised(sd, seed);
         SDVariable x = sd.placeHolder(AdmUNet.INPUT, DataType.FLOAT, -1, channels, imageSize, imageSize);
-        return finish(sd, head, Input.PIXELS, p, List.of(new Tap("pixels", channels, imageSize, x)), imageSize);
+        return finish(sd, head, Input.PIXELS, p, List.of(new Tap("pixels", channels, imageSize, x)), imageSize,
+                batchNormFlag(sd, head), List.of());
     }
 
-    /** Trainable parameters of a head on a U-Net config, without allocating anything. */
-    public static long countParameters(SegHeadConfig head, AdmConfig config) {
+    /** Trainable parameters of a head (and its feedback networks) on a U-Net config, without allocating anything. */
+    public static ParameterCount countParameters(SegHeadConfig head, AdmConfig config) {
+        check(head, config);
         SameDiff sd = SameDiff.create();
         HeadParams p = HeadParams.counting(sd);
+        SDVariable flag = sd.placeHolder(BN_TRAIN, DataType.FLOAT, 1);
+        if (head.hasFeedback()) Feedback.buildForCounting(p, config, head.feedback(), head.deepestBlock(), flag);
         List<Tap> taps = taps(head, config.layout(), config.imageSize(), featurePlaceholders(sd, head, config));
-        build(head, p, taps, config.imageSize(), sd.placeHolder(BN_TRAIN, DataType.FLOAT, 1), new ArrayList<>());
-        return p.trainableCount();
+        build(head, p, taps, config.imageSize(), flag, new ArrayList<>());
+        return ParameterCount.of(p);
+    }
+
+    private static void requireSinglePass(SegHeadConfig head) {
+        if (head.hasFeedback()) throw new IllegalArgumentException("DifFeed's second pass needs the U-Net in the graph: build it with onBackbone");
+    }
+
+    /** The BatchNorm mode placeholder when the graph has BatchNorms (upernet, DifFeed's feedback), else null. */
+    private static SDVariable batchNormFlag(SameDiff sd, SegHeadConfig head) {
+        return head.kind() == SegHeadKind.UPERNET || head.hasFeedback() ? sd.placeHolder(BN_TRAIN, DataType.FLOAT, 1) : null;
     }
 
     private static Map<Integer, SDVariable> featurePlaceholders(SameDiff sd, SegHeadConfig head, AdmConfig config) {
@@ -147,9 +188,9 @@ public final class SegGraph implements CheckpointedGraph {
         return taps;
     }
 
-    private static SegGraph finish(SameDiff sd, SegHeadConfig head, Input input, HeadParams p, List<Tap> taps, int imageSize) {
+    private static SegGraph finish(SameDiff sd, SegHeadConfig head, Input input, HeadParams p, List<Tap> taps, int imageSize,
+                                   SDVariable flag, List<Layers.BatchNorm> feedbackNorms) {
         List<Layers.BatchNorm> norms = new ArrayList<>();
-        SDVariable flag = head.kind() == SegHeadKind.UPERNET ? sd.placeHolder(BN_TRAIN, DataType.FLOAT, 1) : null;
         SDVariable logits = sd.identity(LOGITS, build(head, p, taps, imageSize, flag, norms));
         int k = head.numClasses();
         SDVariable labels = sd.placeHolder(LABELS, DataType.FLOAT, -1, k);
@@ -157,7 +198,7 @@ public final class SegGraph implements CheckpointedGraph {
         SDVariable total = sd.loss().softmaxCrossEntropy(labels, logits.permute(0, 2, 3, 1).reshape(-1, k), null, LossReduce.SUM, 0.0);
         SDVariable labelled = sd.math().max(labels.sum(), sd.constant(1f));
         total.div(LOSS, labelled);
-        return new SegGraph(sd, head, input, p, norms, imageSize);
+        return new SegGraph(sd, head, input, p, feedbackNorms, norms, imageSize);
     }
 
     private static SDVariable build(SegHeadConfig head, HeadParams p, List<Tap> taps, int imageSize, SDVariable flag,
@@ -270,11 +311,20 @@ public final class SegGraph implements CheckpointedGraph {
         return params.bufferNames();
     }
 
+    /** Every BatchNorm: DifFeed's feedback networks' first, then the head's. */
     public List<Layers.BatchNorm> batchNorms() {
         return batchNorms;
     }
 
-    public long parameterCount() {
-        return params.trainableCount();
+    /**
+     * Rows a BatchNorm's input has per image: DifFeed's feedback runs on the U-Net's batch (every t
+     * stacked), the head on one map per image (its taps split by t).
+     */
+    public int rowsPerImage(Layers.BatchNorm bn) {
+        return feedbackNorms.contains(bn) ? head.timesteps().size() : 1;
+    }
+
+    public ParameterCount parameterCount() {
+        return ParameterCount.of(params);
     }
 }

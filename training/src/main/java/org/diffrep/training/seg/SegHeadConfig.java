@@ -1,7 +1,11 @@
 package org.diffrep.training.seg;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import org.diffrep.common.UserInputException;
+
 import java.util.List;
+import java.util.Locale;
 import java.util.TreeSet;
 
 /**
@@ -13,10 +17,15 @@ import java.util.TreeSet;
  * @param numClasses      classes scored (ADE20K: 150, label 0 ignored)
  * @param adapterWidth    upernet: channels of each tap's 1×1 adapter, the UperNet input width (paper: 1024)
  * @param decoderChannels upernet: channels inside the PPM / FPN decoder (mmseg's UPerHead default 512)
+ * @param feedback        DifFeed's feedback blocks (bottleneck, all, windowed or a list of decoder blocks): the
+ *                        taps are read from the second U-Net pass, the feedback networks train with the head;
+ *                        null for one pass (absent from the JSON, as in runs written before the option)
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record SegHeadConfig(SegHeadKind kind, List<Integer> timesteps, List<Integer> blocks, int numClasses,
-                            int adapterWidth, int decoderChannels) {
+                            int adapterWidth, int decoderChannels, String feedback) {
 
+    @JsonCreator
     public SegHeadConfig {
         if (kind == null) throw new UserInputException("segmentation head kind missing");
         if (timesteps == null || timesteps.isEmpty()) throw new UserInputException("need at least one timestep");
@@ -32,6 +41,25 @@ public record SegHeadConfig(SegHeadKind kind, List<Integer> timesteps, List<Inte
             adapterWidth = 0;
             decoderChannels = 0;
         }
+        // "none" spells out the default single pass
+        feedback = feedback == null || feedback.isBlank() || feedback.trim().equalsIgnoreCase("none") ? null
+                : feedback.trim().toLowerCase(Locale.ROOT);
+    }
+
+    /** A head on the single (plain) U-Net pass. */
+    public SegHeadConfig(SegHeadKind kind, List<Integer> timesteps, List<Integer> blocks, int numClasses, int adapterWidth,
+                         int decoderChannels) {
+        this(kind, timesteps, blocks, numClasses, adapterWidth, decoderChannels, null);
+    }
+
+    /** Whether the taps come from DifFeed's second pass. */
+    public boolean hasFeedback() {
+        return feedback != null;
+    }
+
+    /** The deepest U-Net block the head reads. */
+    public int deepestBlock() {
+        return blocks.get(blocks.size() - 1);
     }
 
     /** The (t, b) taps in the order the head reads them: t-list order, blocks ascending. */

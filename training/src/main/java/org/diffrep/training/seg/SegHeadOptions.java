@@ -15,7 +15,8 @@ public final class SegHeadOptions {
             description = "upernet: channels of the PPM / FPN decoder (default ${DEFAULT-VALUE}, mmseg's UPerHead).")
     public int decoderChannels;
 
-    public SegHeadConfig build(String head, List<Integer> timesteps, List<Integer> blocks, int numClasses) {
-        return new SegHeadConfig(SegHeadKind.parse(head), timesteps, blocks, numClasses, adapterWidth, decoderChannels);
+    /** The head; {@code feedback} null (or "none") for one U-Net pass, else DifFeed's feedback blocks. */
+    public SegHeadConfig build(String head, List<Integer> timesteps, List<Integer> blocks, int numClasses, String feedback) {
+        return new SegHeadConfig(SegHeadKind.parse(head), timesteps, blocks, numClasses, adapterWidth, decoderChannels, feedback);
     }
 }

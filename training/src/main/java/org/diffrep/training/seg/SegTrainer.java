@@ -75,7 +75,8 @@ public final class SegTrainer {
         this.run.put("train_data", train.describe());
         this.run.put("eval_data", eval.describe());
         this.run.put("input", graph.input().name().toLowerCase(Locale.ROOT));
-        this.run.put("trainable_parameters", graph.parameterCount());
+        this.run.put("trainable_parameters", graph.parameterCount().total());
+        if (graph.head().hasFeedback()) this.run.put("feedback_parameters", graph.parameterCount().feedback());
     }
 
     public SegTrainer optProgress(boolean show) {
@@ -204,7 +205,7 @@ public final class SegTrainer {
 
     private void updateRunningStats(Map<String, INDArray> outputs, int batch) {
         for (Layers.BatchNorm bn : graph.batchNorms()) {
-            long count = batch * bn.spatial();
+            long count = (long) batch * graph.rowsPerImage(bn) * bn.spatial();
             double unbias = count > 1 ? (double) count / (count - 1) : 1;
             INDArray rm = graph.array(bn.runningMean());
             INDArray rv = graph.array(bn.runningVar());

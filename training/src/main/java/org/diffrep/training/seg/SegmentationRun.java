@@ -15,6 +15,7 @@ import org.diffrep.model.checkpoint.StateDict;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.training.data.UnreadableImages;
+import org.diffrep.training.heads.ParameterCount;
 import org.diffrep.training.train.Checkpoint;
 import org.diffrep.training.train.Trainer;
 import org.nd4j.linalg.factory.Nd4j;
@@ -110,6 +111,7 @@ public final class SegmentationRun {
     public static int train(Setup setup, double maxUnreadable, SegHeadConfig head, SegTrainConfig tc, Path out, boolean resume,
                             Integer stopAfter, boolean progress, PrintWriter pw) throws IOException {
         AdmConfig config = setup.admConfig();
+        SegGraph.check(head, config);
         ImageDataset ds = setup.open();
         try (DatasetSegData trainSplit = setup.split(ds, setup.trainSplit(), true, config.imageSize(), maxUnreadable);
              DatasetSegData evalSplit = setup.split(ds, setup.evalSplit(), false, config.imageSize(), maxUnreadable)) {
@@ -129,7 +131,7 @@ public final class SegmentationRun {
             } else {
                 pw.printf(Locale.ROOT, "%s: %d iterations, %s: mIoU %.2f%%, mean accuracy %.2f%%, pixel accuracy %.2f%% (%d classes scored),"
                                 + " %,d trainable parameters; run in %s%n", head.kind(), tc.iterations(), eval.describe(), 100 * r.miou(),
-                        100 * r.meanAccuracy(), 100 * r.pixelAccuracy(), r.presentClasses().size(), graph.parameterCount(), out.toAbsolutePath());
+                        100 * r.meanAccuracy(), 100 * r.pixelAccuracy(), r.presentClasses().size(), graph.parameterCount().total(), out.toAbsolutePath());
             }
             if (skipped > 0) pw.printf("%d unreadable file(s) skipped, listed in %s%n", skipped, out.resolve(UnreadableImages.FILE));
             pw.flush();
@@ -199,13 +201,14 @@ public final class SegmentationRun {
         }
     }
 
-    /** Prints a segmentation head's trainable parameters on a U-Net config. */
+    /** Prints a segmentation head's trainable parameters on a U-Net config (with feedback: head and feedback networks apart). */
     public static int headInfo(AdmConfig config, SegHeadConfig h, PrintWriter out) {
-        long count = SegGraph.countParameters(h, config);
-        out.printf(Locale.ROOT, "%s head on %s, t=%s, blocks=%s%s, %d classes%n", h.kind(), config.name(), h.timesteps(), h.blocks(),
+        ParameterCount count = SegGraph.countParameters(h, config);
+        out.printf(Locale.ROOT, "%s head on %s, t=%s, blocks=%s%s%s, %d classes%n", h.kind(), config.name(), h.timesteps(), h.blocks(),
                 h.kind() == SegHeadKind.UPERNET ? ", adapter width " + h.adapterWidth() + ", decoder channels " + h.decoderChannels() : "",
-                h.numClasses());
-        out.printf("trainable parameters: %,d%n", count);
+                h.hasFeedback() ? ", DifFeed second pass" : "", h.numClasses());
+        if (h.hasFeedback()) out.printf("head:      %,d%nfeedback:  %,d (%s)%n", count.head(), count.feedback(), h.feedback());
+        out.printf("trainable parameters: %,d%n", count.total());
         out.flush();
         return 0;
     }

@@ -179,7 +179,7 @@ class SegmentationHeadsTest {
         assertThat(run(new HeadInfoCommand(), "--config", "adm-256-uncond", "--head", "seg-linear", "--t", "90", "--blocks", "24",
                 "--num-classes", "150")).contains("trainable parameters: 153,750");
         long counted = SegGraph.countParameters(new SegHeadConfig(SegHeadKind.UPERNET, List.of(90), List.of(24), 150, 1024, 512),
-                AdmConfigs.get("adm-256-uncond"));
+                AdmConfigs.get("adm-256-uncond")).total();
         assertThat(run(new HeadInfoCommand(), "--config", "adm-256-uncond", "--head", "upernet", "--t", "90", "--blocks", "24",
                 "--num-classes", "150")).contains(String.format("trainable parameters: %,d", counted));
         assertThat(counted).isEqualTo(upernetByHand(1024, 1024, 512, 150));
