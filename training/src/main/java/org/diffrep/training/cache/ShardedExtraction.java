@@ -206,7 +206,7 @@ public final class ShardedExtraction {
                 return compute(shard, todo, progress, t0);
             }
         } catch (IOException e) {
-            if (String.valueOf(e.getMessage()).contains("No space left on device")) {
+            if (diskFull(e)) {
                 // the shard's partial files are gone (writers delete them on failure): what is complete stays
                 throw new UserInputException("the file system of " + dir + " is full (shard " + shard + "): "
                         + human(bytesNeeded()) + " still needed; complete shards are kept and a rerun with more space resumes", e);
@@ -500,8 +500,14 @@ public final class ShardedExtraction {
             }
             return new int[]{fixedShard, fixedBatch};
         } catch (IOException e) {
+            if (diskFull(e)) throw new UserInputException("the file system of " + dir + " is full: free space or pick another --cache", e);
             throw new UncheckedIOException("cannot use cache folder " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Whether a write failed because the file system is full (ENOSPC; Java reports it only by its message). */
+    private static boolean diskFull(IOException e) {
+        return String.valueOf(e.getMessage()).contains("No space left on device");
     }
 
     /** Publishes {@code tmp} as {@code target} unless target exists (then FileAlreadyExistsException), atomically. */

@@ -149,7 +149,14 @@ class ShardedExtractionTest {
             ShardedExtraction after = extraction(cache, new FakeExtractor(), 5);
             assertThat(after.incompleteShards()).containsExactly(2, 3, 4);
             assertDiskFullReported(error, after);
+            // a new split on the full file system: refused in one line when its layout file cannot be written
+            Path more = mount.resolve("more");
+            fill(more);
+            assertThatThrownBy(() -> extraction(mount.resolve("other-cache"), new FakeExtractor(), 7))
+                    .isInstanceOf(UserInputException.class).hasMessageContaining("the file system of " + mount.resolve("other-cache"))
+                    .hasMessageContaining("is full");
             Files.delete(filler);
+            Files.delete(more);
             resumesWithSpaceToTheSameBytes(after, whole);
         } finally {
             if (run("umount", mount.toString()) != 0) run("umount", "-l", mount.toString());
