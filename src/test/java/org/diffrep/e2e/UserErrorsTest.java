@@ -192,7 +192,7 @@ class UserErrorsTest {
     }
 
     @Test
-    void requestsThatCannotFitInMemoryAreRefusedWithTheEstimateBeforeAnyExtraction() {
+    void requestsThatCannotFitInMemoryAreRefusedWithTheEstimateBeforeAnyExtraction() throws Exception {
         // 16,000 full-resolution maps of block 1 (32 channels at 64x64) as kNN queries: far beyond the tests' 3 GB heap
         CommandLineTest.Run knn = oneLineError(features("knn", "--out", dir.resolve("knn.json").toString(), "--limit-eval", "16000",
                 "--t", "10", "--blocks", "1", "--pool", "none"));
@@ -206,7 +206,14 @@ class UserErrorsTest {
         CommandLineTest.Run attention = oneLineError(train(dir.resolve("a"), "--head", "attention", "--blocks", "1,2,3", "--pool-cap", "64"));
         assertThat(attention.err()).contains("the attention head's attention scores (batch 4 x ").contains("8 heads, 12,289 tokens")
                 .contains("needs about").contains("--pool-cap");
-        assertThat(dir.resolve("cache")).as("nothing was extracted").doesNotExist();
+        // one forward of 200,000 images through the whole U-Net: the skip connections alone hold hundreds of GB
+        CommandLineTest.Run extract = oneLineError("extract", "--dataset", "synthetic", "--config", "adm-tiny", "--checkpoint", CHECKPOINT,
+                "--limit-train", "200000", "--shard-size", "200000", "--extract-batch", "200000", "--blocks", "37",
+                "--cache", dir.resolve("cache").toString(), "--no-progress");
+        assertThat(extract.err()).contains("one adm-tiny forward of 200,000 images up to block 37 needs about").contains("--extract-batch (200000 now)");
+        try (var written = Files.walk(dir.resolve("cache"))) {
+            assertThat(written.filter(p -> p.toString().endsWith(".feat"))).as("nothing was extracted").isEmpty();
+        }
     }
 
     @Test

@@ -1,12 +1,14 @@
 package org.diffrep.model.unet;
 
 import org.diffrep.common.UserInputException;
+import org.diffrep.model.runtime.MemoryNeed;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The module tree of guided-diffusion's {@code UNetModel} for one config: the time embedding, the
@@ -192,6 +194,35 @@ public final class UNetLayout {
         }
         if (upTo == blocks.size()) f += cost.applyAsLong(outputHead, side);
         return f;
+    }
+
+    /**
+     * A lower bound of the memory a forward of {@code images} images up to block {@code upTo} needs:
+     * the weights (fp32, the whole state dict, as it is read before the graph is built) and, at the
+     * busiest block, the outputs the decoder's skip connections keep alive plus the block's input and
+     * output. Temporaries inside a block (normalisations, attention scores) come on top.
+     */
+    public MemoryNeed forwardNeed(long images, int upTo) {
+        long peak = 0;
+        for (int k = 1; k <= upTo; k++) {
+            long live = activation(images, k) + (k > 1 ? activation(images, k - 1) : 0);
+            for (Block consumer : blocks.subList(k - 1, upTo)) {
+                int skip = consumer.skipFrom();
+                // outputs of earlier blocks that a block at k or later concatenates; the input of k is counted already
+                if (skip > 0 && skip < k - 1) live = MemoryNeed.sum(live, activation(images, skip));
+            }
+            peak = Math.max(peak, live);
+        }
+        long weights = MemoryNeed.product(parameterCount(), Float.BYTES);
+        return new MemoryNeed(String.format(Locale.ROOT, "one %s forward of %,d images up to block %d", config.name(), images, upTo),
+                0, MemoryNeed.sum(weights, peak), 0);
+    }
+
+    /** Bytes of block {@code index}'s output for {@code images} images. */
+    private long activation(long images, int index) {
+        Block b = block(index);
+        long side = b.side(config.imageSize());
+        return MemoryNeed.product(images, b.outChannels(), side, side, Float.BYTES);
     }
 
     public long parameterCount() {

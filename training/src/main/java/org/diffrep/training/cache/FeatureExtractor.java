@@ -4,10 +4,12 @@ import org.diffrep.model.features.NoiseSource;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
 import org.diffrep.model.features.TapShape;
+import org.diffrep.model.runtime.MemoryNeed;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Collection;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.IntFunction;
 
 /**
@@ -31,6 +33,14 @@ public interface FeatureExtractor {
     /** What {@link #extract} returns for a block under a pooling. */
     default TapShape shape(int block, Pooling pooling) {
         return new TapShape(channels(block), pooling.outputSide(side(block)));
+    }
+
+    /**
+     * A lower bound of the memory one forward of {@code images} images needs, for extractors that run a
+     * network whose layout they know; empty for stand-ins (raw pixels, test fakes).
+     */
+    default Optional<MemoryNeed> forwardNeed(int images) {
+        return Optional.empty();
     }
 
     /**

@@ -3,11 +3,13 @@ package org.diffrep.training.cache;
 import org.diffrep.model.features.NoiseSource;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
+import org.diffrep.model.runtime.MemoryNeed;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.IntFunction;
 
 /**
@@ -41,6 +43,11 @@ public abstract class ForwardingExtractor implements FeatureExtractor {
     @Override
     public int side(int block) {
         return inner.side(block);
+    }
+
+    @Override
+    public Optional<MemoryNeed> forwardNeed(int images) {
+        return inner.forwardNeed(images);
     }
 
     @Override

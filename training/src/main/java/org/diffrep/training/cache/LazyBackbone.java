@@ -5,6 +5,7 @@ import org.diffrep.model.checkpoint.Checkpoints;
 import org.diffrep.model.features.NoiseSource;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
+import org.diffrep.model.runtime.MemoryNeed;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmUNet;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -12,6 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
@@ -65,6 +67,11 @@ public final class LazyBackbone implements FeatureExtractor {
     @Override
     public int side(int block) {
         return config.layout().block(block).side(config.imageSize());
+    }
+
+    @Override
+    public Optional<MemoryNeed> forwardNeed(int images) {
+        return Optional.of(config.layout().forwardNeed(images, deepest));
     }
 
     @Override

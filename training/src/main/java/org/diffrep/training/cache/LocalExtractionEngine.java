@@ -39,7 +39,10 @@ public final class LocalExtractionEngine implements ExtractionEngine {
         long freed = ex.removeStaleTemps();
         if (freed > 0) log.info("removed {} of partial files left by dead writers in {}", ByteSizes.human(freed), ex.directory());
         long needed = ex.checkDiskSpace();
-        if (needed > 0) log.info("extracting {} into {}: up to {}", ex.source().describe(), ex.directory(), ByteSizes.human(needed));
+        if (needed > 0) {
+            ex.checkMemory();
+            log.info("extracting {} into {}: up to {}", ex.source().describe(), ex.directory(), ByteSizes.human(needed));
+        }
         List<ShardOutcome> outcomes = new ArrayList<>();
         List<Integer> held = new ArrayList<>();
         try (ProgressBar bar = bar(ex)) {

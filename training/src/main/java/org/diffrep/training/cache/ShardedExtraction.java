@@ -273,6 +273,16 @@ public final class ShardedExtraction {
     }
 
     /**
+     * Refuses to start when one backbone forward of an extraction batch cannot fit in this process's
+     * memory (a lower bound from the network's layout: weights and the activations its skip
+     * connections keep); the way out is a smaller --extract-batch.
+     */
+    public void checkMemory() {
+        int forwardBatch = Math.min(batchSize, Math.min(shardSize, Math.max(1, source.size())));
+        extractor.forwardNeed(forwardBatch).ifPresent(need -> need.requireFits("--extract-batch (" + forwardBatch + " now)"));
+    }
+
+    /**
      * Removes partial files ({@code *.tmp}) that writers which died left in this split's folder, claiming
      * each shard's lock while doing so, so that a live writer's files are never touched.
      *
