@@ -62,7 +62,8 @@ class SegmentationDataTest {
         Files.delete(missing);
         Path out = dir.resolve("run");
 
-        CommandRun train = CommandRun.of(new TrainCommand(), trainArgs(root, out, "--max-unreadable", "0.25", "--photometric"));
+        CommandRun train = CommandRun.of(new TrainCommand(), trainArgs(root, out, "--max-unreadable", "0.25", "--photometric",
+                "--eval-mode", "slide", "--eval-stride", "40"));
         assertThat(train.exit()).as(train.err()).isZero();
         assertThat(train.out()).contains("2 unreadable file(s) skipped").contains(UnreadableImages.FILE);
         JsonNode listed = new ObjectMapper().readTree(out.resolve(UnreadableImages.FILE).toFile()).get("unreadable");
@@ -75,18 +76,38 @@ class SegmentationDataTest {
         JsonNode summary = new ObjectMapper().readTree(out.resolve(Trainer.SUMMARY).toFile());
         assertThat(summary.get("run").get("eval_data").asText()).startsWith("ade20k/val (3 images");
         assertThat(summary.get("run").get("setup").get("photometric").asBoolean()).isTrue();
+        assertThat(summary.get("run").get("setup").get("evalMode").asText()).isEqualTo("slide");
 
-        CommandRun eval = CommandRun.of(new EvalCommand(), "--run", out.toString(), "--eval-mode", "slide", "--eval-stride", "40",
-                "--no-progress");
-        assertThat(eval.exit()).as(eval.err()).isZero();
-        assertThat(eval.out()).contains("1 unreadable file(s) skipped");
+        // eval --run scores as the run did (windows every 40 px over 72 x 64 images) unless told otherwise
+        CommandRun again = CommandRun.of(new EvalCommand(), "--run", out.toString(), "--no-progress");
+        assertThat(again.exit()).as(again.err()).isZero();
+        assertThat(again.out()).contains("1 unreadable file(s) skipped");
         JsonNode scored = new ObjectMapper().readTree(out.resolve(EvalCommand.EVAL).toFile());
         assertThat(scored.get("images").asInt()).isEqualTo(3);
         assertThat(scored.get("eval_mode").asText()).isEqualTo("slide");
         assertThat(scored.get("eval_stride").asInt()).isEqualTo(40);
-        assertThat(scored.get("miou").asDouble()).isBetween(0.0, 100.0);
+        assertThat(scored.get("miou").asDouble()).isEqualTo(summary.get("miou").asDouble());
         assertThat(scored.get("unreadable")).hasSize(1);
         assertThat(scored.get("unreadable").get(0).get("path").asText()).isEqualTo(missing.toString());
+
+        CommandRun whole = CommandRun.of(new EvalCommand(), "--run", out.toString(), "--eval-mode", "whole", "--no-progress");
+        assertThat(whole.exit()).as(whole.err()).isZero();
+        JsonNode rescored = new ObjectMapper().readTree(out.resolve(EvalCommand.EVAL).toFile());
+        assertThat(rescored.get("eval_mode").asText()).isEqualTo("whole");
+        assertThat(rescored.get("miou").asDouble()).isBetween(0.0, 100.0);
+    }
+
+    @Test
+    void theHelpDocumentsTheOptionsAndAWrongModeIsOneLine() throws Exception {
+        CommandRun help = CommandRun.of(new TrainCommand(), "--help");
+        assertThat(help.out()).contains("--photometric").contains("--eval-mode").contains("--eval-stride").contains("--max-unreadable");
+        assertThat(CommandRun.of(new EvalCommand(), "--help").out()).contains("--eval-mode").contains("--eval-stride");
+        Path root = SegmentationHeadsTest.writeAde20k(dir.resolve("ade"), 1, 64, 64);
+        CommandRun wrong = CommandRun.of(new TrainCommand(), trainArgs(root, dir.resolve("run"), "--eval-mode", "tiles"));
+        assertThat(wrong.exit()).isEqualTo(2);
+        assertThat(wrong.err().strip()).isEqualTo("error: --eval-mode takes whole or slide, got tiles");
+        CommandRun stride = CommandRun.of(new TrainCommand(), trainArgs(root, dir.resolve("run"), "--eval-stride", "10"));
+        assertThat(stride.err().strip()).isEqualTo("error: --eval-stride applies to --eval-mode slide only");
     }
 
     @Test
