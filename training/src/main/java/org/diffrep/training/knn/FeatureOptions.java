@@ -23,10 +23,9 @@ import java.util.Map;
 /**
  * Where frozen features come from (the {@link InputOptions} of every feature-reading command, and
  * the {@link CacheOptions} of every command that fills the feature cache), as picocli options shared
- * by {@code knn} and {@code cka}. Without options:
- * the shipped Fashion-MNIST data and model. Features are pooled block outputs from the
- * {@link FeatureCache} (one noise draw, draw 0, and the evaluation transform on every split: kNN and
- * CKA compare images, not augmentations).
+ * by {@code knn} and {@code cka}. Without options: the shipped Fashion-MNIST data and model.
+ * Features are pooled block outputs from the {@link FeatureCache} (one noise draw, draw 0, and the
+ * evaluation transform on every split: kNN and CKA compare images, not augmentations).
  */
 public final class FeatureOptions {
 
