@@ -103,14 +103,16 @@ public final class KnnCommand implements Callable<Integer> {
         }
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode provenanceJson = features.describe(provenance, train, eval, ex);
-        result.write(file, mapper, provenanceJson);
         PrintWriter pw = spec.commandLine().getOut();
+        // the accuracies first: a folder that fails the write (full, gone read-only) must not cost them
         if (json) {
             pw.println(mapper.writeValueAsString(result.toJson(mapper, provenanceJson)));
         } else {
             printTable(pw, result, eval, train);
-            pw.println("written " + file.toAbsolutePath());
         }
+        pw.flush();
+        result.write(file, mapper, provenanceJson);
+        if (!json) pw.println("written " + file.toAbsolutePath());
         pw.flush();
         return 0;
     }

@@ -7,6 +7,7 @@ import org.diffrep.training.cka.CkaCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,6 +51,28 @@ class KnnAndCkaCommandsTest {
         assertThat(cka.get(0).get(1).asDouble()).isBetween(0.0, 0.999).isEqualTo(cka.get(1).get(0).asDouble());
         assertThat(result.get("provenance").get("command").asText()).isEqualTo("cka");
         assertThat(out.resolve("cka.png")).exists();
+    }
+
+    @Test
+    void theAccuraciesArePrintedEvenWhenTheResultFileCannotBeWrittenAnyMore() throws Exception {
+        Path cache = dir.resolve("cache");
+        Path folder = dir.resolve("results");
+        // valid when checked; while the features are extracted, a file takes the result folder's name
+        Thread takesTheName = new Thread(() -> {
+            try {
+                while (!Files.isDirectory(cache)) Thread.sleep(5);
+                Files.writeString(folder, "not a folder");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        takesTheName.start();
+        CommandRun r = CommandRun.of(new KnnCommand(), "--limit-train", "40", "--limit-eval", "20", "--k", "5", "--t", "10", "--blocks", "13",
+                "--cache", cache.toString(), "--out", folder.resolve("knn.json").toString(), "--no-progress");
+        takesTheName.join(10_000);
+        assertThat(r.exit()).as(r.err()).isEqualTo(2);
+        assertThat(r.out()).contains("kNN on fashion-mnist/test (20 images").doesNotContain("written");
+        assertThat(r.err().strip()).startsWith("error: ").contains(folder.toString()).hasLineCount(1);
     }
 
     @Test
