@@ -27,6 +27,7 @@ import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -34,6 +35,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -109,6 +111,7 @@ public final class DdpmTrainer {
     private final Map<String, INDArray> ema = new LinkedHashMap<>();
     private final Optimizer adam;
     private long step;
+    private int microBatch = Integer.MAX_VALUE;
     private long permEpoch = -1;
     private int[] perm;
 
@@ -177,9 +180,6 @@ public final class DdpmTrainer {
                 .showSpeed().setUnit(" steps", 1).build() : null) {
             while (step < limits.steps()) {
                 StepResult r = trainStep();
-                // each step leaves ~0.7 GB of off-heap activations that only a GC frees; the small Java heap
-                // never triggers one by itself (the unbounded run was OOM-killed at 18 GB RSS after 24 steps)
-                System.gc();
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 log.append(new LossLog.Row(r.step(), r.loss(), r.gradNorm(), r.lr(), elapsed));
                 runningLoss = Double.isNaN(runningLoss) ? r.loss() : 0.95 * runningLoss + 0.05 * r.loss();
@@ -239,6 +239,18 @@ public final class DdpmTrainer {
         new Checkpoint(JSON.writeValueAsString(j), arrays).write(checkpoint);
     }
 
+    /**
+     * Images per forward/backward pass: a step's batch runs in parts of this size whose gradients are
+     * summed by their share, the same update as the whole batch at once (up to float rounding) with
+     * the activations of one part resident at a time. SameDiff keeps tens of MB of activations per
+     * image for the backward pass, so this bounds a step's memory.
+     */
+    public DdpmTrainer setMicroBatch(int images) {
+        if (images < 1) throw new UserInputException("--micro-batch must be >= 1, got " + images);
+        this.microBatch = images;
+        return this;
+    }
+
     public long step() {
         return step;
     }
@@ -282,11 +294,29 @@ public final class DdpmTrainer {
         INDArray eps = gaussian(r, x0.shape());
         INDArray xt = schedule.qSample(x0, t, eps);
 
-        Map<String, INDArray> ph = unet.placeholders(xt, Nd4j.createFromArray(t));
-        ph.put(NOISE, eps);
-        OutAndGrad og = unet.sameDiff().calculateGradientsAndOutputs(ph, List.of(LOSS), new ArrayList<>(params.keySet()));
-        double loss = og.getOutputs().get(LOSS).getDouble(0);
-        Map<String, INDArray> grads = og.getGradients();
+        double loss = 0;
+        Map<String, INDArray> grads = new LinkedHashMap<>();
+        for (int from = 0; from < n; from += microBatch) {
+            int to = Math.min(n, from + microBatch);
+            double share = (double) (to - from) / n;
+            INDArray[] part = {rows(xt, from, to), Nd4j.createFromArray(Arrays.copyOfRange(t, from, to)), rows(eps, from, to)};
+            Map<String, INDArray> ph = unet.placeholders(part[0], part[1]);
+            ph.put(NOISE, part[2]);
+            OutAndGrad og = unet.sameDiff().calculateGradientsAndOutputs(ph, List.of(LOSS), new ArrayList<>(params.keySet()));
+            // the batch loss is the mean over all n images: each part's mean counts by its share
+            loss += share * og.getOutputs().get(LOSS).getDouble(0);
+            og.getGradients().forEach((k, g) -> {
+                INDArray sum = grads.get(k);
+                if (sum == null) grads.put(k, g.mul(share));
+                else sum.addi(g.mul(share));
+            });
+            closeAll(part);
+            closeAll(og.getOutputs().values().toArray(new INDArray[0]));
+            closeAll(og.getGradients().values().toArray(new INDArray[0]));
+            // SameDiff leaves a part's activations (tens of MB per image) to the garbage collector: the
+            // next part must not start on top of them
+            System.gc();
+        }
         double sq = 0;
         for (String k : params.keySet()) {
             double g = grads.get(k).norm2Number().doubleValue();
@@ -301,8 +331,26 @@ public final class DdpmTrainer {
         adam.apply(params, grads, lr);
         step++;
         double decay = emaDecayAt(step);
-        ema.forEach((k, e) -> e.muli(decay).addi(params.get(k).mul(1 - decay)));
+        ema.forEach((k, e) -> {
+            try (INDArray share = params.get(k).mul(1 - decay)) {
+                e.muli(decay).addi(share);
+            }
+        });
+        closeAll(x0, eps, xt);
+        closeAll(grads.values().toArray(new INDArray[0]));
         return new StepResult(step, loss, norm, lr);
+    }
+
+    /** Rows [from, to) of a batch as a fresh array of its own. */
+    private static INDArray rows(INDArray batch, int from, int to) {
+        return batch.get(NDArrayIndex.interval(from, to)).dup();
+    }
+
+    /** Closes each array that can be closed (not a view, not already closed): an array listed twice is closed once. */
+    private static void closeAll(INDArray... arrays) {
+        for (INDArray a : arrays) {
+            if (a != null && a.closeable()) a.close();
+        }
     }
 
     /** Sampling without replacement within an epoch; the epoch's permutation is seeded by (seed, epoch). */
