@@ -67,10 +67,6 @@ final class Assembly implements AutoCloseable {
         return trainImages.numClasses();
     }
 
-    boolean fromCache(HeadConfig head) {
-        return setup.caching.cache != null && head.cacheable();
-    }
-
     /** Whether the U-Net's weights were read (false when every cache file already existed). */
     boolean weightsRead() {
         return weights != null || backbone != null && backbone.loaded();
@@ -129,11 +125,10 @@ final class Assembly implements AutoCloseable {
     }
 
     ClassifierGraph graph(HeadConfig head, long seed, boolean progress, boolean withTrain) {
-        if (fromCache(head)) {
-            ensureCache(head, seed, progress, withTrain);
+        if (setup.caching.cache != null) {
+            ensureCache(head, seed, progress, withTrain); // refuses a head that cannot read cached features (diffeed)
             return ClassifierGraph.onFeatures(head, evalCache.shapes(), setup.headSeed);
         }
-        if (setup.caching.cache != null) log.warn("{} needs the U-Net in its graph: training graph-native, --cache is not used", head.kind());
         return ClassifierGraph.onBackbone(head, config, weights()::get, setup.headSeed);
     }
 

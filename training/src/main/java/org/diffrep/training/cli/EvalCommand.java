@@ -79,6 +79,8 @@ public final class EvalCommand implements Callable<Integer> {
             throw UserInputException.malformed(description, e);
         }
         if (SegmentationRun.isSegmentationRun(desc)) {
+            if (cache != null) throw new UserInputException("--cache is for runs trained from a feature cache; " + run + " holds a segmentation run,"
+                    + " whose U-Net is in its graph");
             return SegmentationRun.eval(run, desc, root, checkpoint, split, batch, segEval, savePredictions, !noProgress,
                     spec.commandLine().getOut());
         }
@@ -86,9 +88,15 @@ public final class EvalCommand implements Callable<Integer> {
         if (segEval.mode != null || segEval.stride != null) {
             throw new UserInputException("--eval-mode and --eval-stride are for segmentation runs; " + run + " holds a classifier");
         }
+        boolean trainedFromCache = desc.path("feature_cache").asBoolean(false);
+        if (cache != null && !trainedFromCache) {
+            throw new UserInputException("--cache is for runs trained from a feature cache; " + run + " was trained with the U-Net in the head's graph");
+        }
         HeadConfig head = json.treeToValue(desc.get("head"), HeadConfig.class);
         TrainConfig tc = json.treeToValue(desc.get("train"), TrainConfig.class);
         RunSetup setup = json.treeToValue(desc.get("provenance").get("setup"), RunSetup.class);
+        // runs from before diffeed refused --cache stored a folder they did not use
+        if (!trainedFromCache) setup.caching.cache = null;
         setup.inputs.root = override(setup.inputs.root, root, "dataset root", "--root");
         setup.inputs.checkpoint = override(setup.inputs.checkpoint, checkpoint, "U-Net weights", "--checkpoint");
         setup.caching.cache = override(setup.caching.cache, cache, "feature cache", "--cache");

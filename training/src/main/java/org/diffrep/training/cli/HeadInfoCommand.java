@@ -44,6 +44,7 @@ public final class HeadInfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        head.refuseOtherHeadsOptions();
         AdmConfig c = AdmConfigs.resolve(config);
         if (imageSize != null) c = c.withImageSize(imageSize);
         if (head.segmentation()) return SegmentationRun.headInfo(c, head.buildSegmentation(c, segHead, numClasses), spec.commandLine().getOut());

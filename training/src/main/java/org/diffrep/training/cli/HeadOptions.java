@@ -10,12 +10,36 @@ import org.diffrep.training.heads.HeadKind;
 import org.diffrep.training.seg.SegHeadConfig;
 import org.diffrep.training.seg.SegHeadKind;
 import org.diffrep.training.seg.SegHeadOptions;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /** Options that define a head (shared by train, finetune, extract and head-info). */
 public final class HeadOptions {
+
+    /** Why a DifFeed second pass (diffeed, or a segmentation head with --feedback) cannot train from a feature cache. */
+    public static final String FEEDBACK_NEEDS_THE_UNET =
+            "DifFeed's second pass (--feedback) needs the U-Net in the loop: it cannot train from a feature cache; drop --cache";
+
+    /** Options that shape only some heads: the classification kinds that take them (none: the segmentation heads alone). */
+    private record Scope(List<String> options, Set<HeadKind> kinds, String appliesTo) {}
+
+    private static final List<Scope> SCOPES = List.of(
+            new Scope(List.of("--pool"), EnumSet.of(HeadKind.LINEAR, HeadKind.MLP), "the linear and mlp heads"),
+            new Scope(List.of("--hidden"), EnumSet.of(HeadKind.MLP), "the mlp head"),
+            new Scope(List.of("--cnn-channels"), EnumSet.of(HeadKind.CNN), "the cnn head"),
+            new Scope(List.of("--dim", "--attn-heads", "--mlp-ratio", "--depth", "--pool-cap"),
+                    EnumSet.of(HeadKind.ATTENTION, HeadKind.DIFFORMER, HeadKind.DIFFEED), "the attention heads (attention, difformer, diffeed)"),
+            new Scope(List.of("--standardize"), EnumSet.allOf(HeadKind.class), "the classification heads"),
+            new Scope(List.of("--feedback"), EnumSet.of(HeadKind.DIFFEED), "diffeed and the segmentation heads (seg-linear, upernet)"),
+            new Scope(GivenOptions.declaredBy(SegHeadOptions.class), EnumSet.noneOf(HeadKind.class), "upernet"));
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
 
     // a name rather than a HeadKind: train, eval and head-info also take the segmentation heads, which are no classifier kind
     @Option(names = "--head", defaultValue = "linear",
@@ -66,9 +90,25 @@ public final class HeadOptions {
             + " (measured at the start of training, saved with the head; needs cached features; not in the paper).")
     boolean standardize;
 
-    /** Checks the taps against the U-Net config before anything heavy runs (kind and pooling are parsed by picocli). */
+    /** Checks the taps against the U-Net config and refuses other heads' options, before anything heavy runs. */
     public void check(AdmConfig config) {
+        refuseOtherHeadsOptions();
         checkTaps(config, timesteps, blocks);
+    }
+
+    /**
+     * Refuses an option given for a head that would ignore it (--hidden for a linear head, --feedback
+     * for an mlp, --adapter-width for seg-linear, --pool for upernet): one line naming the heads that
+     * take it.
+     */
+    public void refuseOtherHeadsOptions() {
+        String name = segmentation() ? segmentationKind().toString() : kind().toString();
+        for (Scope scope : SCOPES) {
+            boolean applies = segmentation()
+                    ? scope.options().contains("--feedback") || segmentationKind() == SegHeadKind.UPERNET && scope.kinds().isEmpty()
+                    : scope.kinds().contains(kind());
+            if (!applies) GivenOptions.refuse(spec, scope.options(), scope.appliesTo(), name + " does not use it");
+        }
     }
 
     /** Noise steps within the diffusion schedule and blocks within {@code config}'s U-Net; null stands for the default. */
@@ -89,6 +129,11 @@ public final class HeadOptions {
     /** Whether --head names a segmentation head (seg-linear, upernet). */
     public boolean segmentation() {
         return SegHeadKind.isSegmentation(head);
+    }
+
+    /** The segmentation head --head names (check {@link #segmentation()} first). */
+    public SegHeadKind segmentationKind() {
+        return SegHeadKind.parse(head);
     }
 
     /** The segmentation head on a model: t and blocks not given are the model's single-tap defaults. */

@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
 @Command(name = "train", mixinStandardHelpOptions = true, modelTransformer = CacheOptions.OptInForTraining.class,
         description = {"Trains a head (linear, mlp, cnn, attention, difformer, diffeed) on the frozen U-Net, or on ade20k a"
                 + " segmentation head (seg-linear, upernet: AdamW + poly schedule for --iterations, default lr 2e-5 upernet / 1e-3"
-                + " seg-linear, batch 2; --epochs, --optimizer and the StepLR options do not apply; with --feedback the taps come"
+                + " seg-linear, batch 2; --epochs, --optimizer and the StepLR options are refused; with --feedback the taps come"
                 + " from DifFeed's second pass and the feedback networks train with the head).",
                 "Defaults are the official recipe: SGD without momentum, lr 1e-2 (linear, mlp, cnn, diffeed) or 5e-2 "
                         + "(attention, difformer), StepLR x0.1 every 7 epochs, 28 epochs, batch 128 (diffeed 16).",
@@ -72,10 +72,19 @@ public final class TrainCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** What the segmentation heads take that the classification heads do not. */
+    private static final List<String> SEGMENTATION_ONLY = GivenOptions.declaredBy(SegTrainOptions.class);
+    /** The classification heads' epoch schedule, which the segmentation heads' iterations replace. */
+    private static final List<String> EPOCH_SCHEDULE = List.of("--epochs", "--optimizer", "--momentum", "--lr-step", "--lr-gamma");
+    /** How the classification heads read the U-Net: augmentation and feature-cache draws. */
+    private static final List<String> CLASSIFIER_INPUTS = List.of("--random-crop", "--draws", "--extract-batch");
+
     @Override
     public Integer call() throws Exception {
         if (head.segmentation()) return trainSegmentation();
         HeadKind kind = head.kind();
+        GivenOptions.refuse(spec, SEGMENTATION_ONLY, "the segmentation heads (seg-linear, upernet)", kind + " does not use it");
+        if (kind == HeadKind.DIFFEED && setup.caching.cache != null) throw new UserInputException(HeadOptions.FEEDBACK_NEEDS_THE_UNET);
         Path dir = schedule.runDirectory(kind + "-" + setup.inputs.dataset);
         head.check(setup.check().config());
         schedule.check(dir);
@@ -107,10 +116,13 @@ public final class TrainCommand implements Callable<Integer> {
 
     private int trainSegmentation() throws java.io.IOException {
         if (setup.caching.cache != null) {
-            throw new UserInputException(head.feedbackGiven()
-                    ? "DifFeed's second pass (--feedback) needs the U-Net in the loop: it cannot train from a feature cache; drop --cache"
+            throw new UserInputException(head.feedbackGiven() ? HeadOptions.FEEDBACK_NEEDS_THE_UNET
                     : "segmentation heads read the U-Net in their graph: drop --cache");
         }
+        head.refuseOtherHeadsOptions();
+        String kind = head.segmentationKind().toString();
+        GivenOptions.refuse(spec, EPOCH_SCHEDULE, "the classification heads", kind + " trains for --iterations with AdamW and a poly schedule");
+        GivenOptions.refuse(spec, CLASSIFIER_INPUTS, "the classification heads", kind + " does not use it");
         Inputs in = setup.inputs.resolver().build();
         SegHeadConfig h = head.buildSegmentation(in.config(), segHead, in.openDataset().numClasses());
         int b = batch != null ? batch : 2;
