@@ -98,6 +98,16 @@ class UserErrorsTest {
     }
 
     @Test
+    void optionsTheHeadWouldIgnoreAreOneLine() {
+        assertThat(oneLineError(train(dir.resolve("a"), "--photometric")).err())
+                .isEqualTo("error: --photometric is for the segmentation heads (seg-linear, upernet); linear does not use it\n");
+        assertThat(oneLineError("train", "--dataset", "ade20k", "--root", dir.toString(), "--checkpoint", CHECKPOINT, "--config", "adm-tiny",
+                "--head", "upernet", "--epochs", "3", "--out", dir.resolve("b").toString()).err())
+                .contains("--epochs is for the classification heads; upernet trains for --iterations");
+        assertThat(dir.resolve("a")).doesNotExist();
+    }
+
+    @Test
     void malformedYamlNamesTheFileAndLine() throws Exception {
         Path space = Files.writeString(dir.resolve("space.yaml"), "t: [10, 50\nblocks: {\n");
         CommandLineTest.Run r = oneLineError("sweep", "--space", space.toString(), "--out", dir.resolve("sweep").toString());
