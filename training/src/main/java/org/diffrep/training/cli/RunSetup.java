@@ -63,6 +63,7 @@ public final class RunSetup {
                 : Files.isRegularFile(Path.of(inputs.config)) ? Path.of(inputs.config).toAbsolutePath().normalize().toString() : inputs.config;
         s.inputs.imageSize = inputs.imageSize;
         s.inputs.checkpoint = resolved.checkpoint().toString();
+        s.inputs.unreadable = inputs.unreadable; // eval --run tolerates what the run tolerated
         s.randomCrop = randomCrop;
         s.caching.cache = caching.cache != null ? Path.of(caching.cache).toAbsolutePath().normalize().toString() : null;
         s.caching.extractBatch = caching.extractBatch;

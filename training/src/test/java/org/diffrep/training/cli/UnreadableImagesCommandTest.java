@@ -61,4 +61,19 @@ class UnreadableImagesCommandTest {
                 .contains("1 of 10 files unreadable").contains(files.get(3).toString());
         assertThat(Files.exists(out.resolve("checkpoint.bin"))).isFalse();
     }
+
+    @Test
+    void evalOfARunToleratesWhatTheRunTolerated() throws Exception {
+        Path root = dir.resolve("cub");
+        List<Path> files = CubFolder.write(root, 2, 6, 5);
+        CubFolder.truncate(files.get(5)); // one of the two evaluation images: half the split, far past the default 0.01
+        Path out = dir.resolve("run");
+        CommandRun trained = CommandRun.of(new TrainCommand(), train(root, out, "--max-unreadable", "0.5"));
+        assertThat(trained.exit()).as(trained.err()).isZero();
+        JsonNode setup = new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("provenance").get("setup");
+        assertThat(setup.get("unreadable").get("maxUnreadable").asDouble()).isEqualTo(0.5);
+        CommandRun evaluated = CommandRun.of(new EvalCommand(), "--run", out.toString(), "--no-progress");
+        assertThat(evaluated.exit()).as(evaluated.err()).isZero();
+        assertThat(evaluated.out()).contains("(1 images)");
+    }
 }
