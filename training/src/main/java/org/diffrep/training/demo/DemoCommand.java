@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.diffrep.common.UserInputException;
 import org.diffrep.common.cli.Cli;
 import org.diffrep.common.provenance.Provenance;
 import org.diffrep.common.util.AtomicFiles;
@@ -13,6 +14,7 @@ import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.training.cache.CachedSplit;
 import org.diffrep.training.cache.FeatureCache;
 import org.diffrep.training.cache.FeatureExtractor;
+import org.diffrep.training.cli.GivenOptions;
 import org.diffrep.training.data.FashionMnistImages;
 import org.diffrep.training.data.Inputs;
 import org.diffrep.training.data.ShippedFiles;
@@ -37,10 +39,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -139,20 +143,33 @@ public final class DemoCommand implements Callable<Integer> {
     /** Top-1 (%) of one probe. */
     record Cell(int t, int block, double top1, double top1Global) {}
 
+    /** What --task segmentation takes (its grid, subsets and head are SegmentationDemo's own). */
+    private static final Set<String> SEGMENTATION_OPTIONS = Set.of("--task", "--checkpoint", "--config", "--root", "--out", "--seed",
+            "--no-progress", "--help", "--version");
+
     @Override
     public Integer call() throws Exception {
         Provenance provenance = Provenance.start(spec);
         long begin = System.nanoTime();
+        boolean segmentation = task.equalsIgnoreCase("segmentation");
+        if (!segmentation && !task.equalsIgnoreCase("classification")) {
+            throw new UserInputException("--task is classification or segmentation, not " + task);
+        }
+        if (segmentation) {
+            // the launcher's inherited options (--verbose) are no task's
+            List<String> classificationOnly = spec.options().stream().filter(o -> !o.inherited())
+                    .filter(o -> Collections.disjoint(List.of(o.names()), SEGMENTATION_OPTIONS)).map(o -> o.longestName()).toList();
+            GivenOptions.refuse(spec, classificationOnly, "--task classification", "the segmentation demo does not use it");
+        }
         Inputs in = Inputs.builder().optDataset(Inputs.DEFAULT_DATASET).optRoot(data).optConfig(config).optCheckpoint(model).build();
-        if (task.equalsIgnoreCase("segmentation")) {
+        if (segmentation) {
             return new SegmentationDemo(in.config(), in.checkpoint(), in.checkpointSha256(), in.openDataset(), out,
                     SegmentationDemo.defaults(seed), !noProgress).run();
         }
-        if (!task.equalsIgnoreCase("classification")) throw new IllegalArgumentException("--task is classification or segmentation, not " + task);
         Path modelFile = in.checkpoint();
         AdmConfig cfg = in.config();
         if (cfg.inChannels() != 1 || cfg.imageSize() != FashionMnistImages.SIDE) {
-            throw new IllegalArgumentException("the demo feeds Fashion-MNIST as 1-channel " + FashionMnistImages.SIDE + " px images; "
+            throw new UserInputException("the demo feeds Fashion-MNIST as 1-channel " + FashionMnistImages.SIDE + " px images; "
                     + cfg.name() + " takes " + cfg.inChannels() + "-channel " + cfg.imageSize() + " px images");
         }
         ImageDataset ds = in.openDataset();

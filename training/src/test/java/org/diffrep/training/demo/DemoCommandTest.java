@@ -11,10 +11,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
 
@@ -100,5 +106,47 @@ class DemoCommandTest {
         assertThat(DemoCommand.subset(10, 50, 3)).hasSize(10);
         // the head-to-head's larger subset contains the grid's, so the grid's images are among the head's
         assertThat(DemoCommand.subset(1000, 200, 3)).contains(a);
+    }
+
+    /** The demo's one error line (without "error: "), after checking exit code, shape and that nothing was written or computed first. */
+    private String refused(CommandLine cl, String... args) {
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        long start = System.nanoTime();
+        int exit = cl.execute(args);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertThat(exit).as(err.toString()).isEqualTo(2);
+        assertThat(err.toString()).startsWith("error: ").doesNotContain("\tat ").hasLineCount(1);
+        assertThat(seconds).as("refused before any work: " + String.join(" ", args)).isLessThan(1.0);
+        assertThat(dir.resolve("out")).doesNotExist();
+        return err.toString().strip().substring("error: ".length());
+    }
+
+    @Test
+    void theSegmentationTaskRefusesTheClassificationDemosOptions() {
+        String out = dir.resolve("out").toString();
+        for (String[] option : List.of(new String[]{"--t", "10"}, new String[]{"--blocks", "13"}, new String[]{"--train-size", "50"},
+                new String[]{"--full"}, new String[]{"--cache", dir.resolve("cache").toString()}, new String[]{"--attention-epochs", "1"},
+                new String[]{"--no-attention-standardize"}, new String[]{"--extract-batch", "10"})) {
+            List<String> args = new ArrayList<>(List.of("--task", "segmentation", "--out", out));
+            args.addAll(List.of(option));
+            assertThat(refused(Cli.commandLine(new DemoCommand()), args.toArray(new String[0])))
+                    .isEqualTo(option[0].replace("--no-", "--") + " is for --task classification; the segmentation demo does not use it");
+        }
+        assertThat(refused(Cli.commandLine(new DemoCommand()), "--task", "tiles", "--out", out)).isEqualTo("--task is classification or segmentation, not tiles");
+    }
+
+    @Command(name = "launcher")
+    static final class Launcher {
+        @Option(names = "--loud", scope = CommandLine.ScopeType.INHERIT)
+        boolean loud;
+    }
+
+    @Test
+    void theLaunchersInheritedOptionsAreNoTasks() {
+        CommandLine cl = Cli.configure(new CommandLine(new Launcher()).addSubcommand(new CommandLine(new DemoCommand())));
+        // past the option check, the unknown config is the first thing the segmentation demo looks at
+        assertThat(refused(cl, "demo", "--task", "segmentation", "--loud", "--config", "adm-huge", "--out", dir.resolve("out").toString()))
+                .contains("adm-huge");
     }
 }
