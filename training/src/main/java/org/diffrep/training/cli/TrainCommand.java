@@ -76,6 +76,8 @@ public final class TrainCommand implements Callable<Integer> {
     private static final List<String> SEGMENTATION_ONLY = GivenOptions.declaredBy(SegTrainOptions.class);
     /** The classification heads' epoch schedule, which the segmentation heads' iterations replace. */
     private static final List<String> EPOCH_SCHEDULE = List.of("--epochs", "--optimizer", "--momentum", "--lr-step", "--lr-gamma");
+    /** What only a feature cache uses: its draws, its extraction batch and the standardisation measured on its features. */
+    private static final List<String> FEATURE_CACHE_ONLY = List.of("--draws", "--extract-batch", "--standardize");
     /** How the classification heads read the U-Net: augmentation and feature-cache draws. */
     private static final List<String> CLASSIFIER_INPUTS = List.of("--random-crop", "--draws", "--extract-batch");
 
@@ -87,6 +89,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (kind == HeadKind.DIFFEED && setup.caching.cache != null) throw new UserInputException(HeadOptions.FEEDBACK_NEEDS_THE_UNET);
         Path dir = schedule.runDirectory(kind + "-" + setup.inputs.dataset);
         head.check(setup.check().config());
+        if (setup.caching.cache == null) {
+            // graph-native training draws fresh noise and flips every epoch and extracts nothing
+            GivenOptions.refuse(spec, FEATURE_CACHE_ONLY, "training from a feature cache (--cache)", "without --cache the U-Net runs in the head's graph");
+        }
         schedule.check(dir);
         if (lr != null) Checks.positive("--lr", lr);
         if (batch != null) Checks.atLeast("--batch", batch, 1);

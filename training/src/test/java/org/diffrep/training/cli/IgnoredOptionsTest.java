@@ -79,6 +79,14 @@ class IgnoredOptionsTest {
     }
 
     @Test
+    void whatOnlyAFeatureCacheUsesIsRefusedWithoutOne() {
+        for (String[] option : List.of(new String[]{"--draws", "4"}, new String[]{"--extract-batch", "8"}, new String[]{"--standardize"})) {
+            assertThat(refused(new TrainCommand(), classification("linear", option)))
+                    .isEqualTo(option[0] + " is for training from a feature cache (--cache); without --cache the U-Net runs in the head's graph");
+        }
+    }
+
+    @Test
     void diffeedRefusesAFeatureCacheAsTheSegmentationHeadsDo() {
         String message = "DifFeed's second pass (--feedback) needs the U-Net in the loop: it cannot train from a feature cache; drop --cache";
         assertThat(refused(new TrainCommand(), classification("diffeed", "--cache", dir.resolve("cache").toString()))).isEqualTo(message);
