@@ -2,6 +2,7 @@ package org.diffrep.training.pretrain;
 
 import org.diffrep.common.cli.Cli;
 import org.diffrep.common.cli.Checks;
+import org.diffrep.model.runtime.NativeMemory;
 import org.diffrep.common.provenance.Provenance;
 import org.diffrep.datasets.DatasetRegistry;
 import org.diffrep.model.unet.AdmConfig;
@@ -43,10 +44,11 @@ public final class PretrainCommand implements Callable<Integer> {
     long steps;
     @Option(names = "--batch", defaultValue = "64", description = "images per step (default: ${DEFAULT-VALUE})")
     int batch;
-    @Option(names = "--micro-batch", defaultValue = "8", description = "images per forward/backward pass: a step's batch runs in"
-            + " parts of this size with their gradients summed (the same update up to float rounding); each image holds ~70 MB"
-            + " of activations in SameDiff, so this bounds memory (default: ${DEFAULT-VALUE})")
-    int microBatch;
+    @Option(names = "--micro-batch", description = "images per forward/backward pass: a step's batch runs in parts of this size with"
+            + " their gradients summed (the same update up to float rounding). SameDiff holds ~140 MB of activations per image of"
+            + " adm-fmnist, so this bounds memory; whole batches are faster (default: as many as fit the resident-set cap"
+            + " DIFFREP_MAX_RSS, the whole batch when there is none)")
+    Integer microBatch;
     @Option(names = "--lr", defaultValue = "1e-3", description = "peak Adam learning rate (default: ${DEFAULT-VALUE})")
     double lr;
     @Option(names = "--warmup", defaultValue = "50", description = "learning-rate warm-up steps (default: ${DEFAULT-VALUE})")
@@ -95,7 +97,7 @@ public final class PretrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Provenance provenance = Provenance.start(spec);
-        Checks.atLeast("--micro-batch", microBatch, 1);
+        if (microBatch != null) Checks.atLeast("--micro-batch", microBatch, 1);
         Path root = data != null ? data : ShippedFiles.find(ShippedFiles.DATA);
         FashionMnistImages images = FashionMnistImages.of(DatasetRegistry.open("fashion-mnist", root), "train", true);
         if (limit > 0 && limit < images.size()) {
@@ -122,9 +124,10 @@ public final class PretrainCommand implements Callable<Integer> {
             AdmConfig c = AdmConfigs.resolve(config);
             trainer = DdpmTrainer.create(c, images, new DdpmTrainer.Options(batch, lr, warmup, clip, ema, seed));
         }
-        trainer.setMicroBatch(microBatch);
+        int part = Math.min(trainer.options().batch(), microBatch != null ? microBatch : DdpmTrainer.partFitting(NativeMemory.maxRss()));
+        trainer.setMicroBatch(part);
         note("%s: %,d parameters, %s, batch %d (in parts of %d), %d steps%n", trainer.config().name(),
-                trainer.parameterCount(), images.describe(), trainer.options().batch(), Math.min(microBatch, trainer.options().batch()), steps);
+                trainer.parameterCount(), images.describe(), trainer.options().batch(), part, steps);
         DdpmTrainer.RunSummary run = trainer.train(out,
                 new DdpmTrainer.RunLimits(steps, checkpointEvery, maxMinutes, progress), provenance, spec.commandLine().getErr());
         if (run.stepsDone() > 0) {

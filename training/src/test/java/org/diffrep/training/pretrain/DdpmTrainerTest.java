@@ -74,6 +74,14 @@ class DdpmTrainerTest {
     }
 
     @Test
+    void theDefaultPartFitsTheResidentSetCap() {
+        assertThat(DdpmTrainer.partFitting(0)).isEqualTo(Integer.MAX_VALUE);
+        assertThat(DdpmTrainer.partFitting(2500L << 20)).isEqualTo(10);          // the launcher's pretrain cap
+        assertThat(DdpmTrainer.partFitting(12L << 30)).isGreaterThanOrEqualTo(64); // a whole default batch
+        assertThat(DdpmTrainer.partFitting(1L << 30)).isEqualTo(1);
+    }
+
+    @Test
     void resumingARunTrainedInPartsIsExact() throws Exception {
         DdpmTrainer straight = DdpmTrainer.create(TinyImages.config(), new TinyImages(), OPTIONS).setMicroBatch(4);
         for (int i = 0; i < 3; i++) straight.trainStep();
