@@ -319,10 +319,11 @@ public final class DdpmTrainer {
             OutAndGrad og = unet.sameDiff().calculateGradientsAndOutputs(ph, List.of(LOSS), new ArrayList<>(params.keySet()));
             // the batch loss is the mean over all n images: each part's mean counts by its share
             loss += share * og.getOutputs().get(LOSS).getDouble(0);
+            // the part's gradients are closed below: scaled in place, added, and only the first part's copied
             og.getGradients().forEach((k, g) -> {
                 INDArray sum = grads.get(k);
                 if (sum == null) grads.put(k, g.mul(share));
-                else sum.addi(g.mul(share));
+                else sum.addi(g.muli(share));
             });
             closeAll(part);
             closeAll(og.getOutputs().values().toArray(new INDArray[0]));

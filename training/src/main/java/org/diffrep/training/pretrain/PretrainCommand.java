@@ -2,9 +2,9 @@ package org.diffrep.training.pretrain;
 
 import org.diffrep.common.cli.Cli;
 import org.diffrep.common.cli.Checks;
-import org.diffrep.model.runtime.NativeMemory;
 import org.diffrep.common.provenance.Provenance;
 import org.diffrep.datasets.DatasetRegistry;
+import org.diffrep.model.runtime.NativeMemory;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.training.data.FashionMnistImages;
