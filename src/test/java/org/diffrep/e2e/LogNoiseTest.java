@@ -8,15 +8,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
-import java.io.File;
 import java.net.URL;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -54,28 +50,9 @@ class LogNoiseTest {
         assertThat(nd4j.isInfoEnabled()).isTrue();
     }
 
-    record Launched(int exit, String out, String err) {}
-
-    /**
-     * {@code Diffrep.main} in a JVM of its own, with the classpath of these tests minus their
-     * logback-test.xml: logging is configured as in {@code bin/diffrep}, by logback finding the app's
-     * logback.xml itself, at whatever moment the first class logs.
-     */
-    private Launched launch(String name, String... args) throws Exception {
-        String classpath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-                .filter(entry -> !Files.isRegularFile(Path.of(entry, "logback-test.xml")))
-                .collect(Collectors.joining(File.pathSeparator));
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                "-cp", classpath, Diffrep.class.getName()));
-        command.addAll(List.of(args));
-        Path out = dir.resolve(name + ".out");
-        Path err = dir.resolve(name + ".err");
-        Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(name + " did not finish in 120 s");
-        }
-        return new Launched(p.exitValue(), Files.readString(out), Files.readString(err));
+    /** bin/diffrep in a process of its own: logging is configured by logback finding the app's logback.xml itself, at whatever moment the first class logs. */
+    private Launcher.Launched launch(String name, String... args) throws Exception {
+        return Launcher.run(dir, name, Duration.ofMinutes(2), args);
     }
 
     /** A one-epoch linear head on four synthetic images: builds and trains a SameDiff graph, where ND4J warns about its op mappings. */
@@ -89,12 +66,12 @@ class LogNoiseTest {
 
     @Test
     void aRealRunShowsNd4jsWarningsOnlyWithVerbose() throws Exception {
-        Launched verbose = launch("verbose", tinyTrain("verbose", "--verbose"));
+        Launcher.Launched verbose = launch("verbose", tinyTrain("verbose", "--verbose"));
         assertThat(verbose.exit()).as(verbose.err()).isZero();
         // the control: this run does reach ND4J's warnings, so their absence below means they were hidden
         assertThat(verbose.err()).contains("WARN  ImportClassMapping - Duplicate TF op mapping");
 
-        Launched quiet = launch("quiet", tinyTrain("quiet"));
+        Launcher.Launched quiet = launch("quiet", tinyTrain("quiet"));
         assertThat(quiet.exit()).as(quiet.err()).isZero();
         assertThat(quiet.out()).contains("linear: 1 epochs");
         // diffrep's own log still comes through the launcher's pattern
