@@ -7,6 +7,7 @@ import org.diffrep.common.cli.Cli;
 import org.diffrep.common.provenance.Provenance;
 import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.model.unet.AdmConfig;
+import org.diffrep.training.cli.GivenOptions;
 import org.diffrep.training.cli.InputOptions;
 import org.diffrep.training.data.ImageSource;
 import picocli.CommandLine.Command;
@@ -124,12 +125,13 @@ public final class SweepCommand implements Callable<Integer> {
     record SweepInputs(org.diffrep.training.data.Inputs resolved, AdmConfig config, ImageSource train, ImageSource eval) {}
 
     /**
-     * The limits on the command line win over the space file's; the training split is not augmented
-     * (a sweep compares cells on the same images; its draws differ by noise).
+     * The limits on the command line win over the space file's (also --limit-train 0, all images);
+     * the training split is not augmented (a sweep compares cells on the same images; its draws
+     * differ by noise).
      */
     private SweepInputs inputs(SearchSpace s) {
-        if (inputs.limitTrain == 0) inputs.limitTrain = s.data().limitTrain();
-        if (inputs.limitEval == 0) inputs.limitEval = s.data().limitEval();
+        if (!GivenOptions.given(spec, "--limit-train")) inputs.limitTrain = s.data().limitTrain();
+        if (!GivenOptions.given(spec, "--limit-eval")) inputs.limitEval = s.data().limitEval();
         org.diffrep.training.data.Inputs in = inputs.resolver().optTrainTransform(org.diffrep.training.data.Inputs.TrainTransform.NONE).build();
         AdmConfig cfg = in.config();
         try {

@@ -73,6 +73,24 @@ class SweepCommandTest {
         assertThat(out.toString()).contains("sweep of adm-fmnist on fashion-mnist").contains("1 candidates: 0 finished earlier, 1 trained now");
     }
 
+    @Test
+    void theCommandLinesLimitsWinOverTheSpaceFilesAlsoZeroForAllImages() throws Exception {
+        Path space = Files.writeString(dir.resolve("space.yaml"), "t: [50]\nblocks: [2]\ntrain: {epochs: 1, batch: 8}\n"
+                + "data: {limit_train: 8, limit_eval: 4}\n");
+        String[] common = {"--space", space.toString(), "--dataset", "synthetic", "--config", "adm-tiny", "--checkpoint",
+                TinySweep.CHECKPOINT.toString(), "--no-progress"};
+        List<String> spaceLimits = new ArrayList<>(List.of(common));
+        spaceLimits.addAll(List.of("--out", dir.resolve("space-limits").toString()));
+        assertThat(run(spaceLimits.toArray(new String[0]))).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("train synthetic(size=64,count=8,").contains("eval synthetic(size=64,count=4,");
+        out.getBuffer().setLength(0);
+        List<String> allTraining = new ArrayList<>(List.of(common));
+        // 0 = all: the synthetic training split's 64 images, not the space file's 8
+        allTraining.addAll(List.of("--limit-train", "0", "--out", dir.resolve("all-training").toString()));
+        assertThat(run(allTraining.toArray(new String[0]))).as(err.toString()).isZero();
+        assertThat(out.toString()).contains("train synthetic(size=64,count=64,").contains("eval synthetic(size=64,count=4,");
+    }
+
     /** The embedded default end to end, on a stand-in for the shipped model (random adm-fmnist weights) in a diffrep home. */
     @Test
     void withoutDatasetAndConfigItSweepsTheEmbeddedDefault() throws Exception {

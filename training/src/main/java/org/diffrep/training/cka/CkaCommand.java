@@ -2,6 +2,7 @@ package org.diffrep.training.cka;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import org.diffrep.common.UserInputException;
 import org.diffrep.common.cli.Checks;
 import org.diffrep.common.cli.Cli;
 import org.diffrep.common.provenance.Provenance;
@@ -10,6 +11,7 @@ import org.diffrep.model.features.Tap;
 import org.diffrep.training.cache.FeatureColumn;
 import org.diffrep.training.cache.FeatureExtractor;
 import org.diffrep.training.cli.Converters;
+import org.diffrep.training.cli.GivenOptions;
 import org.diffrep.training.cli.HeadOptions;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Inputs;
@@ -82,7 +84,11 @@ public final class CkaCommand implements Callable<Integer> {
         if (!CkaAnalysis.ESTIMATORS.contains(est)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--estimator must be biased, unbiased or minibatch");
         }
+        if (!est.equals("minibatch")) GivenOptions.refuse(spec, List.of("--batch"), "--estimator minibatch", est + " uses every sample at once");
         if (samples != null) {
+            if (GivenOptions.given(spec, "--limit-eval")) {
+                throw new UserInputException("--samples and --limit-eval both say how many evaluation images cka uses: give one");
+            }
             Checks.atLeast("--samples", samples, 1);
             features.inputs.limitEval = samples;
         }

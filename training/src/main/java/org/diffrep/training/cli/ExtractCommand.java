@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** Fills the feature cache for a head's inputs on the training and evaluation splits. */
@@ -56,11 +57,16 @@ public final class ExtractCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Train's options that shape, initialise or standardise the head: none of them changes the features extract caches. */
+    private static final List<String> HEAD_ONLY = List.of("--standardize", "--head-seed", "--hidden", "--cnn-channels", "--dim",
+            "--attn-heads", "--mlp-ratio", "--depth");
+
     @Override
     public Integer call() {
         if (setup.caching.cache == null) setup.caching.cache = setup.caching.folderOrDefault().toString();
         if (shardSize < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--shard-size must be >= 1, got " + shardSize);
         head.check(setup.check().config());
+        GivenOptions.refuse(spec, HEAD_ONLY, "train", "extract caches the U-Net's features, which it does not change");
         if (!ExtractionEngines.names().contains(engine)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "unknown --engine '" + engine + "': one of " + ExtractionEngines.names());
         }

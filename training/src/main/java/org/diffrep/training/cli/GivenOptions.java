@@ -22,12 +22,16 @@ public final class GivenOptions {
      * (no parse result) was given nothing.
      */
     public static void refuse(CommandSpec spec, Collection<String> options, String appliesTo, String notHere) {
-        CommandLine cl = spec.commandLine();
-        CommandLine.ParseResult given = cl != null ? cl.getParseResult() : null;
-        if (given == null) return;
         for (String option : options) {
-            if (given.hasMatchedOption(option)) throw new UserInputException(option + " is for " + appliesTo + "; " + notHere);
+            if (given(spec, option)) throw new UserInputException(option + " is for " + appliesTo + "; " + notHere);
         }
+    }
+
+    /** Whether {@code option} was typed on {@code spec}'s command line (never, for a command not run from one). */
+    public static boolean given(CommandSpec spec, String option) {
+        CommandLine cl = spec.commandLine();
+        CommandLine.ParseResult parsed = cl != null ? cl.getParseResult() : null;
+        return parsed != null && parsed.hasMatchedOption(option);
     }
 
     /** The longest name of every option an options class (a picocli mixin) declares, its own mixins' included. */

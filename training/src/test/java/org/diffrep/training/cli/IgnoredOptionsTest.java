@@ -87,6 +87,20 @@ class IgnoredOptionsTest {
     }
 
     @Test
+    void extractRefusesWhatOnlyShapesOrStandardisesTheHead() {
+        for (String[] option : List.of(new String[]{"--standardize"}, new String[]{"--head-seed", "3"}, new String[]{"--hidden", "64"})) {
+            List<String> args = new ArrayList<>(List.of("--dataset", "synthetic", "--config", "adm-tiny", "--checkpoint",
+                    TestFixtures.admTinyCheckpoint().toString(), "--head", "mlp", "--cache", dir.resolve("run").toString()));
+            args.addAll(List.of(option));
+            assertThat(refused(new ExtractCommand(), args.toArray(new String[0])))
+                    .isEqualTo(option[0] + " is for train; extract caches the U-Net's features, which it does not change");
+        }
+        assertThat(refused(new ExtractCommand(), "--dataset", "synthetic", "--config", "adm-tiny", "--checkpoint",
+                TestFixtures.admTinyCheckpoint().toString(), "--head", "attention", "--depth", "1",
+                "--cache", dir.resolve("run").toString())).startsWith("--depth is for train; ");
+    }
+
+    @Test
     void diffeedRefusesAFeatureCacheAsTheSegmentationHeadsDo() {
         String message = "DifFeed's second pass (--feedback) needs the U-Net in the loop: it cannot train from a feature cache; drop --cache";
         assertThat(refused(new TrainCommand(), classification("diffeed", "--cache", dir.resolve("cache").toString()))).isEqualTo(message);

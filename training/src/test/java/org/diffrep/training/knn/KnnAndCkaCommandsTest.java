@@ -76,6 +76,19 @@ class KnnAndCkaCommandsTest {
     }
 
     @Test
+    void ckaRefusesWhatItWouldIgnore() {
+        CommandRun batch = CommandRun.of(new CkaCommand(), "--batch", "64", "--cache", dir.resolve("cache").toString(), "--out",
+                dir.resolve("cka").toString(), "--no-progress");
+        assertThat(batch.exit()).isEqualTo(2);
+        assertThat(batch.err().strip()).isEqualTo("error: --batch is for --estimator minibatch; biased uses every sample at once");
+        CommandRun both = CommandRun.of(new CkaCommand(), "--samples", "100", "--limit-eval", "50", "--cache", dir.resolve("cache").toString(),
+                "--out", dir.resolve("cka").toString(), "--no-progress");
+        assertThat(both.exit()).isEqualTo(2);
+        assertThat(both.err().strip()).isEqualTo("error: --samples and --limit-eval both say how many evaluation images cka uses: give one");
+        assertThat(dir.resolve("cache")).as("refused before any extraction").doesNotExist();
+    }
+
+    @Test
     void aBlockTheModelDoesNotHaveIsOneLineAndExitTwo() {
         CommandRun r = CommandRun.of(new KnnCommand(), "--limit-train", "20", "--limit-eval", "10", "--blocks", "20", "--cache",
                 dir.resolve("cache").toString(), "--out", dir.resolve("k.json").toString(), "--no-progress");
