@@ -10,13 +10,12 @@ import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
 import org.diffrep.training.cache.FeatureColumn;
 import org.diffrep.training.cache.FeatureExtractor;
-import org.diffrep.training.cli.Converters;
 import org.diffrep.training.cli.GivenOptions;
-import org.diffrep.training.cli.HeadOptions;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Inputs;
 import org.diffrep.training.data.Workspace;
 import org.diffrep.training.knn.FeatureOptions;
+import org.diffrep.training.knn.TapOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,7 +28,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.IntStream;
 
 /** {@code diffrep cka}: linear CKA between every pair of (t, b) representations, and against .npy features. */
 @Command(name = "cka", mixinStandardHelpOptions = true, modelTransformer = CkaCommand.EvaluationSplitOnly.class,
@@ -45,15 +43,8 @@ public final class CkaCommand implements Callable<Integer> {
     @Mixin
     FeatureOptions features;
 
-    @Option(names = "--t", split = ",", description = "Noise steps (default: the model's; adm-256-uncond 90; adm-fmnist 10).")
-    List<Integer> timesteps;
-
-    @Option(names = "--blocks", split = ",", description = "U-Net blocks (default: every block of the config).")
-    List<Integer> blocks;
-
-    @Option(names = "--pool", defaultValue = "avg:8", converter = Converters.PoolingConverter.class,
-            description = "Pooling of each map before flattening: avg:K, max:K, global or none (full maps) (default ${DEFAULT-VALUE}).")
-    Pooling pool;
+    @Mixin
+    TapOptions taps = TapOptions.forCka();
 
     @Option(names = "--samples", description = "Use the first N images of the evaluation split (default: all; the paper: IN-50's 2,500).")
     Integer samples;
@@ -93,14 +84,14 @@ public final class CkaCommand implements Callable<Integer> {
             features.inputs.limitEval = samples;
         }
         Inputs in = features.check();
-        HeadOptions.checkTaps(in.config(), timesteps, blocks);
+        taps.check(in.config());
         Checks.atLeast("--batch", batch, 4);
         Checks.atLeast("--block-mb", blockMb, 1);
         Path dir = out != null ? out : Workspace.runs("cka-" + in.dataset());
         Checks.writableFolder("--out", dir);
-        List<Integer> timesteps = this.timesteps != null ? this.timesteps : in.config().featureDefaults().analysis().timesteps();
-        List<Integer> bs = blocks != null ? blocks
-                : IntStream.rangeClosed(1, in.config().layout().numBlocks()).boxed().toList();
+        List<Integer> timesteps = taps.timesteps(in.config());
+        List<Integer> bs = taps.blocks(in.config());
+        Pooling pool = taps.pool();
         ImageSource eval = in.evalImages();
         int widestNpy = CkaAnalysis.checkNpy(npy, eval.size());
         FeatureExtractor ex = features.extractor(bs);

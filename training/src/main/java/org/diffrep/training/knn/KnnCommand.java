@@ -8,11 +8,8 @@ import org.diffrep.common.cli.Cli;
 import org.diffrep.common.provenance.Provenance;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
-import org.diffrep.model.unet.FeatureDefaults;
 import org.diffrep.training.cache.FeatureColumn;
 import org.diffrep.training.cache.FeatureExtractor;
-import org.diffrep.training.cli.Converters;
-import org.diffrep.training.cli.HeadOptions;
 import org.diffrep.training.data.ImageSource;
 import org.diffrep.training.data.Inputs;
 import org.diffrep.training.data.Workspace;
@@ -40,16 +37,8 @@ public final class KnnCommand implements Callable<Integer> {
     @Mixin
     FeatureOptions features;
 
-    @Option(names = "--t", split = ",", description = "Noise steps (default: the model's; adm-256-uncond 90, the paper's best; adm-fmnist 10).")
-    List<Integer> timesteps;
-
-    @Option(names = "--blocks", split = ",",
-            description = "U-Net blocks (default: the model's; adm-256-uncond 19, the paper's best; adm-fmnist 10, both the middle block).")
-    List<Integer> blocks;
-
-    @Option(names = "--pool", defaultValue = "global", converter = Converters.PoolingConverter.class,
-            description = "Pooling before the cache: global (the paper's pool 1), avg:K, max:K, none (default ${DEFAULT-VALUE}).")
-    Pooling pool;
+    @Mixin
+    TapOptions taps = TapOptions.forKnn();
 
     @Option(names = "--k", split = ",", defaultValue = "10,20,100,200", description = "Neighbour counts (default ${DEFAULT-VALUE}).")
     List<Integer> ks;
@@ -74,15 +63,15 @@ public final class KnnCommand implements Callable<Integer> {
         Provenance provenance = Provenance.start(spec);
         // every option and the output path before the first feature is extracted: a typo costs a second
         Inputs in = features.check();
-        HeadOptions.checkTaps(in.config(), timesteps, blocks);
+        taps.check(in.config());
         for (int k : ks) Checks.atLeast("--k", k, 1);
         Checks.positive("--temperature", temperature);
         Checks.atLeast("--chunk", chunk, 1);
         Path file = out != null ? out : Workspace.runs("knn-" + in.dataset() + ".json");
         Checks.writableFile("--out", file);
-        FeatureDefaults.Taps taps = in.config().featureDefaults().analysis();
-        List<Integer> timesteps = this.timesteps != null ? this.timesteps : taps.timesteps();
-        List<Integer> bs = blocks != null ? blocks : taps.blocks();
+        List<Integer> timesteps = taps.timesteps(in.config());
+        List<Integer> bs = taps.blocks(in.config());
+        Pooling pool = taps.pool();
         ImageSource train = in.trainImages();
         ImageSource eval = in.evalImages();
         FeatureExtractor ex = features.extractor(bs);

@@ -6,9 +6,11 @@ import org.diffrep.training.CommandRun;
 import org.diffrep.training.cka.CkaCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -73,6 +75,20 @@ class KnnAndCkaCommandsTest {
         assertThat(r.exit()).as(r.err()).isEqualTo(2);
         assertThat(r.out()).contains("kNN on fashion-mnist/test (20 images").doesNotContain("written");
         assertThat(r.err().strip()).startsWith("error: ").contains(folder.toString()).hasLineCount(1);
+    }
+
+    @Test
+    void knnAndCkaTakeTheirTapsFromOneMixinEachWithItsOwnDefaultPooling() {
+        for (Object command : List.of(new KnnCommand(), new CkaCommand())) {
+            CommandLine.Model.CommandSpec spec = new CommandLine(command).getCommandSpec();
+            for (String option : List.of("--t", "--blocks", "--pool")) {
+                assertThat(spec.mixins().values()).as(spec.name() + " " + option)
+                        .filteredOn(m -> m.userObject() instanceof TapOptions && m.findOption(option) != null).hasSize(1);
+            }
+        }
+        // help lines wrap anywhere, also after "avg:": compare without whitespace
+        assertThat(CommandRun.of(new KnnCommand(), "--help").out().replaceAll("\\s+", "")).contains("(defaultavg:1)");
+        assertThat(CommandRun.of(new CkaCommand(), "--help").out().replaceAll("\\s+", "")).contains("(defaultavg:8)");
     }
 
     @Test
