@@ -1,5 +1,7 @@
 package org.diffrep.training.cka;
 
+import org.diffrep.common.UserInputException;
+import org.diffrep.model.checkpoint.CheckpointException;
 import org.diffrep.model.checkpoint.DType;
 import org.diffrep.model.checkpoint.HalfFloats;
 import org.diffrep.model.checkpoint.NpyHeader;
@@ -9,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
@@ -46,24 +49,41 @@ public final class NpyFile implements LinearCka.Rows, AutoCloseable {
         this.order = order;
     }
 
-    /** Opens {@code file}; its rows are labelled {@code label} (default: the file name without .npy). */
+    /** What a file must be, for the one line that refuses it. */
+    static final String EXPECTED = "a float16/32/64 .npy array [N, D, ...] in C order (numpy.save)";
+
+    /**
+     * Opens {@code file}; its rows are labelled {@code label} (default: the file name without .npy).
+     *
+     * @throws UserInputException when the file is missing or is not {@link #EXPECTED}: one line naming
+     *         the file, what is wrong and what is expected
+     * @throws IOException when reading fails
+     */
     public static NpyFile open(Path file, String label) throws IOException {
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        FileChannel ch;
         try {
-            NpyHeader h = NpyHeader.read(ch, file.toString());
-            if (!FLOATS.contains(h.dtype())) {
-                throw new IOException(file + ": dtype " + h.dtype().name().toLowerCase(Locale.ROOT) + " is not float16/32/64");
+            ch = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw unusable(file, "no such file");
+        }
+        try {
+            NpyHeader h;
+            try {
+                h = NpyHeader.read(ch, file.toString());
+            } catch (CheckpointException e) { // names the file: no .npy magic, a damaged header, an unknown dtype
+                throw new UserInputException(e.getMessage() + "; expected " + EXPECTED, e);
             }
-            if (h.fortranOrder()) throw new IOException(file + ": Fortran order; save np.ascontiguousarray(x) instead");
+            if (!FLOATS.contains(h.dtype())) throw unusable(file, "dtype " + h.dtype().name().toLowerCase(Locale.ROOT));
+            if (h.fortranOrder()) throw unusable(file, "Fortran order (save np.ascontiguousarray(x))");
             long[] shape = h.shape();
-            if (shape.length < 2) throw new IOException(file + ": shape " + Arrays.toString(shape) + " is not [N, D, ...]");
+            if (shape.length < 2) throw unusable(file, "shape " + Arrays.toString(shape));
             long n = shape[0];
             long rest = 1;
             for (int i = 1; i < shape.length; i++) rest *= shape[i];
             int item = h.itemSize();
             long start = h.length();
-            if (ch.size() < start + n * rest * item) throw new IOException(file + ": truncated (" + ch.size() + " bytes)");
-            if (n > Integer.MAX_VALUE || rest > Integer.MAX_VALUE) throw new IOException(file + ": too large");
+            if (ch.size() < start + n * rest * item) throw unusable(file, "truncated (" + ch.size() + " bytes)");
+            if (n > Integer.MAX_VALUE || rest > Integer.MAX_VALUE) throw unusable(file, "more than 2^31 rows or values per row");
             ByteOrder bo = h.order();
             String name = label != null ? label : file.getFileName().toString().replaceFirst("\\.npy$", "");
             NpyFile out = new NpyFile(file, name, ch, start, (int) n, (int) rest, item, bo);
@@ -72,6 +92,10 @@ public final class NpyFile implements LinearCka.Rows, AutoCloseable {
         } finally {
             if (ch != null) ch.close();
         }
+    }
+
+    private static UserInputException unusable(Path file, String problem) {
+        return new UserInputException(file + ": " + problem + "; expected " + EXPECTED);
     }
 
     private static ByteBuffer read(FileChannel ch, long pos, int len) throws IOException {

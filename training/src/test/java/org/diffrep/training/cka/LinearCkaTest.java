@@ -1,5 +1,6 @@
 package org.diffrep.training.cka;
 
+import org.diffrep.common.UserInputException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -213,7 +214,25 @@ class LinearCkaTest {
         }
         Path ints = dir.resolve("ints.npy");
         writeNpy(ints, "<i4", "(5, 6)", values, 4);
-        assertThatThrownBy(() -> NpyFile.open(ints, null)).hasMessageContaining("not float");
+        assertThatThrownBy(() -> NpyFile.open(ints, null)).isInstanceOf(UserInputException.class)
+                .hasMessage(ints + ": dtype int32; expected " + NpyFile.EXPECTED);
+    }
+
+    @Test
+    void aFileThatIsNotAFloatNpyArrayIsOneLineNamingItAndWhatIsExpected(@TempDir Path dir) throws IOException {
+        Path missing = dir.resolve("missing.npy");
+        assertThatThrownBy(() -> NpyFile.open(missing, null)).isInstanceOf(UserInputException.class)
+                .hasMessage(missing + ": no such file; expected " + NpyFile.EXPECTED);
+        Path csv = Files.writeString(dir.resolve("features.csv"), "0.1,0.2\n0.3,0.4\n");
+        assertThatThrownBy(() -> NpyFile.open(csv, null)).isInstanceOf(UserInputException.class)
+                .hasMessageStartingWith(csv.toString()).hasMessageContaining("no .npy magic").hasMessageEndingWith("; expected " + NpyFile.EXPECTED);
+        Path vector = dir.resolve("vector.npy");
+        writeNpy(vector, "<f4", "(6,)", new float[6], 4);
+        assertThatThrownBy(() -> NpyFile.open(vector, null)).isInstanceOf(UserInputException.class)
+                .hasMessage(vector + ": shape [6]; expected " + NpyFile.EXPECTED);
+        for (Path p : List.of(missing, csv, vector)) {
+            assertThatThrownBy(() -> NpyFile.open(p, null)).satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        }
     }
 
     private static void writeNpy(Path file, String descr, String shape, float[] values, int item) throws IOException {
