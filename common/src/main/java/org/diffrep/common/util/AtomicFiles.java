@@ -35,9 +35,14 @@ public final class AtomicFiles {
 
     /** Writes {@code text} (UTF-8) to a temporary file and publishes it as {@code target}. */
     public static void writeString(Path target, String text) throws IOException {
+        write(target, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Writes {@code bytes} (an encoded image, ...) to a temporary file and publishes it as {@code target}. */
+    public static void write(Path target, byte[] bytes) throws IOException {
         Path tmp = tempFor(target);
         try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.write(tmp, bytes);
             publish(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);

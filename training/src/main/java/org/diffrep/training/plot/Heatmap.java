@@ -127,13 +127,6 @@ public final class Heatmap {
         chart.getStyler().setMin(from);
         chart.getStyler().setMax(to > from ? to : from + 1);
         chart.addSeries(series, columns, rows, cells);
-        byte[] bytes = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
-        Path tmp = AtomicFiles.tempFor(png);
-        try {
-            Files.write(tmp, bytes);
-            AtomicFiles.publish(tmp, png);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
     }
 }

@@ -1,11 +1,12 @@
 package org.diffrep.training.pretrain;
 
+import org.diffrep.common.util.AtomicFiles;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Writes a batch of grayscale images in [-1, 1] as one PNG grid, each pixel scaled up to a square. */
@@ -40,7 +41,8 @@ public final class ImageGrid {
                 }
             }
         }
-        Files.createDirectories(png.toAbsolutePath().getParent());
-        ImageIO.write(img, "png", png.toFile());
+        ByteArrayOutputStream encoded = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", encoded);
+        AtomicFiles.write(png, encoded.toByteArray());
     }
 }

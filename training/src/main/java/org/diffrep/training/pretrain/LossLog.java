@@ -81,7 +81,7 @@ public final class LossLog {
         XYSeries avg = chart.addSeries("mean of last " + window, x, mean);
         avg.setMarker(SeriesMarkers.NONE);
         avg.setLineColor(new java.awt.Color(20, 60, 160));
-        Files.createDirectories(png.toAbsolutePath().getParent());
-        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+        // encoded in memory and published whole: saveBitmap writes in place, and appends ".png" to any other name
+        AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
     }
 }
