@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 import java.net.URL;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,7 +17,10 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The libraries' chatter (ND4J's per-op property warnings, ...) stays out of the user's way unless asked for with --verbose. */
+/**
+ * What a user sees on stderr: the libraries' chatter (ND4J's per-op property warnings, ...) only with
+ * --verbose; diffrep's own status lines unless --quiet; progress bars unless --no-progress.
+ */
 class LogNoiseTest {
 
     @TempDir
@@ -79,5 +83,35 @@ class LogNoiseTest {
         assertThat(quiet.err().lines().filter(line -> line.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (WARN|ERROR) .*")))
                 .as("no warnings on a clean run: " + quiet.err()).isEmpty();
         assertThat(quiet.err()).doesNotContain("ImportClassMapping").doesNotContain("DifferentialFunction").doesNotContain("Nd4jBackend");
+    }
+
+    @Test
+    void quietKeepsOnlyDiffrepsWarningsAndTheResults() throws Exception {
+        Launcher.Launched quiet = launch("silent", tinyTrain("silent", "--quiet"));
+        assertThat(quiet.exit()).as(quiet.err()).isZero();
+        assertThat(quiet.out()).contains("linear: 1 epochs");
+        // the control, aRealRunShowsNd4jsWarningsOnlyWithVerbose: without --quiet the same run logs each epoch at INFO
+        assertThat(quiet.err().lines().filter(line -> line.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO .*"))).as(quiet.err()).isEmpty();
+    }
+
+    @Test
+    void pretrainsBarFollowsItsStepsUnlessNoProgress() throws Exception {
+        // a 1-channel 32 px model small enough for a step in well under a second, on the first 8 shipped images
+        Path config = Files.writeString(dir.resolve("tiny-fmnist.json"), "{\"image_size\": 32, \"in_channels\": 1, \"num_channels\": 8,"
+                + " \"channel_mult\": \"1,2\", \"num_res_blocks\": 1, \"attention_resolutions\": \"16\", \"num_heads\": 2,"
+                + " \"groupnorm_groups\": 4}");
+        List<String> run = List.of("pretrain", "--config", config.toString(), "--limit", "8", "--batch", "4", "--steps", "2", "--checkpoint-every", "2");
+        Launcher.Launched bar = launch("bar", concat(run, "--out", dir.resolve("bar").toString()));
+        assertThat(bar.exit()).as(bar.err()).isZero();
+        assertThat(bar.err()).contains("2/2").contains("(avg ");
+        Launcher.Launched none = launch("no-bar", concat(run, "--out", dir.resolve("no-bar").toString(), "--no-progress"));
+        assertThat(none.exit()).as(none.err()).isZero();
+        assertThat(none.err()).contains("2 steps in").doesNotContain("2/2").doesNotContain("(avg ");
+    }
+
+    private static String[] concat(List<String> head, String... tail) {
+        List<String> all = new ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all.toArray(new String[0]);
     }
 }

@@ -20,7 +20,14 @@ public final class Diffrep {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
             description = "Also show the libraries' log (ND4J, DataVec, JavaCPP), hidden by default.")
     void verbose(boolean on) {
-        if (on) LibraryLog.show();
+        if (on) ConsoleLog.showLibraries();
+    }
+
+    @Option(names = "--quiet", scope = CommandLine.ScopeType.INHERIT,
+            description = "Only warnings and errors from diffrep's log (its status lines: what is read or extracted where, each epoch);"
+                    + " results still print. Progress bars: --no-progress.")
+    void quiet(boolean on) {
+        if (on) ConsoleLog.onlyDiffrepsWarnings();
     }
 
     public static void main(String[] args) {

@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffrep.common.UserInputException;
 import org.diffrep.common.provenance.Provenance;
 import org.diffrep.common.util.AtomicFiles;
@@ -33,7 +30,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -88,9 +84,8 @@ public final class DdpmTrainer {
      * @param steps           total optimizer steps of the run (not of this call)
      * @param checkpointEvery steps between checkpoints
      * @param maxMinutes      stop after a checkpoint once this much wall time has passed in this call (≤ 0: no limit)
-     * @param progress        show a progress bar on the console
      */
-    public record RunLimits(long steps, int checkpointEvery, double maxMinutes, boolean progress) {
+    public record RunLimits(long steps, int checkpointEvery, double maxMinutes) {
         public RunLimits {
             if (steps < 0 || checkpointEvery < 1) throw new UserInputException("bad pretraining limits: " + this);
         }
@@ -101,6 +96,12 @@ public final class DdpmTrainer {
 
     /** What one step did: the loss before the update, the gradient norm before clipping and the learning rate used. */
     public record StepResult(long step, double loss, double gradNorm, double lr) {}
+
+    /** Told of each step of {@link #train} once its loss.csv row is written (the pretrain command's progress bar). */
+    @FunctionalInterface
+    public interface StepListener {
+        void stepDone(StepResult result);
+    }
 
     private final AdmConfig config;
     private final Options options;
@@ -114,6 +115,7 @@ public final class DdpmTrainer {
     private int microBatch = Integer.MAX_VALUE;
     private long permEpoch = -1;
     private int[] perm;
+    private StepListener listener = r -> { };
 
     private DdpmTrainer(AdmConfig config, Options options, ImageSource data, java.util.function.Function<String, INDArray> weights,
                         boolean random) {
@@ -135,6 +137,11 @@ public final class DdpmTrainer {
         }
         this.adam = new Optimizer(TrainConfig.builder(options.lr(), options.batch()).optOptimizer(OptimizerKind.ADAM).optSeed(options.seed()).build());
         Trainer.createGradFunctionQuietly(sd, new java.util.ArrayList<>(params.keySet()));
+    }
+
+    public DdpmTrainer optStepListener(StepListener l) {
+        this.listener = l;
+        return this;
     }
 
     /** A freshly initialised model (guided-diffusion's init, zeroed output convolutions). */
@@ -174,29 +181,20 @@ public final class DdpmTrainer {
         LossLog log = new LossLog(out.resolve(LOSS_CSV), step);
         long start = System.nanoTime();
         long startStep = step;
-        double runningLoss = Double.NaN;
-        try (ProgressBar bar = limits.progress() ? new ProgressBarBuilder().setTaskName("pretrain").setInitialMax(limits.steps())
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).startsFrom(step, Duration.ZERO)
-                .showSpeed().setUnit(" steps", 1).build() : null) {
-            while (step < limits.steps()) {
-                StepResult r = trainStep();
-                double elapsed = (System.nanoTime() - start) / 1e9;
-                log.append(new LossLog.Row(r.step(), r.loss(), r.gradNorm(), r.lr(), elapsed));
-                runningLoss = Double.isNaN(runningLoss) ? r.loss() : 0.95 * runningLoss + 0.05 * r.loss();
-                if (bar != null) {
-                    bar.stepTo(r.step());
-                    bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f (avg %.4f)", r.loss(), runningLoss));
-                }
-                boolean outOfTime = limits.maxMinutes() > 0 && elapsed > limits.maxMinutes() * 60;
-                if (r.step() % limits.checkpointEvery() == 0 || r.step() == limits.steps() || outOfTime) {
-                    checkpoint(out);
-                }
-                if (outOfTime) {
-                    status.printf(Locale.ROOT, "%nstopping after %.1f min at step %d (--max-minutes); continue with --resume%n",
-                            elapsed / 60, r.step());
-                    status.flush();
-                    break;
-                }
+        while (step < limits.steps()) {
+            StepResult r = trainStep();
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            log.append(new LossLog.Row(r.step(), r.loss(), r.gradNorm(), r.lr(), elapsed));
+            listener.stepDone(r);
+            boolean outOfTime = limits.maxMinutes() > 0 && elapsed > limits.maxMinutes() * 60;
+            if (r.step() % limits.checkpointEvery() == 0 || r.step() == limits.steps() || outOfTime) {
+                checkpoint(out);
+            }
+            if (outOfTime) {
+                status.printf(Locale.ROOT, "%nstopping after %.1f min at step %d (--max-minutes); continue with --resume%n",
+                        elapsed / 60, r.step());
+                status.flush();
+                break;
             }
         }
         writeRunInfo(out, limits.steps(), provenance.finish());

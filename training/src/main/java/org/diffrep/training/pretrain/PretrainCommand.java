@@ -1,5 +1,8 @@
 package org.diffrep.training.pretrain;
 
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffrep.common.cli.Cli;
 import org.diffrep.common.cli.Checks;
 import org.diffrep.common.provenance.Provenance;
@@ -16,6 +19,7 @@ import picocli.CommandLine;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -67,8 +71,8 @@ public final class PretrainCommand implements Callable<Integer> {
     double maxMinutes;
     @Option(names = "--resume", description = "continue from --out/" + STATE)
     boolean resume;
-    @Option(names = "--no-progress", negatable = true, defaultValue = "true", fallbackValue = "true", hidden = true)
-    boolean progress;
+    @Option(names = "--no-progress", description = "No progress bar.")
+    boolean noProgress;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -128,13 +132,28 @@ public final class PretrainCommand implements Callable<Integer> {
         trainer.setMicroBatch(part);
         note("%s: %,d parameters, %s, batch %d (in parts of %d), %d steps%n", trainer.config().name(),
                 trainer.parameterCount(), images.describe(), trainer.options().batch(), part, steps);
-        DdpmTrainer.RunSummary run = trainer.train(out,
-                new DdpmTrainer.RunLimits(steps, checkpointEvery, maxMinutes, progress), provenance, spec.commandLine().getErr());
+        DdpmTrainer.RunSummary run;
+        try (ProgressBar bar = noProgress ? null : new ProgressBarBuilder().setTaskName("pretrain").setInitialMax(steps)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).startsFrom(trainer.step(), Duration.ZERO)
+                .showSpeed().setUnit(" steps", 1).build()) {
+            if (bar != null) trainer.optStepListener(showOn(bar));
+            run = trainer.train(out, new DdpmTrainer.RunLimits(steps, checkpointEvery, maxMinutes), provenance, spec.commandLine().getErr());
+        }
         if (run.stepsDone() > 0) {
             note("%d steps in %.1f s: %.3f steps/s, %.1f images/s; EMA weights in %s%n", run.stepsDone(), run.seconds(),
                     run.stepsDone() / run.seconds(), run.stepsDone() * trainer.options().batch() / run.seconds(), out.resolve(EMA));
         }
         return 0;
+    }
+
+    /** Each step on the console bar, with its loss and their running (exponential) mean. */
+    private static DdpmTrainer.StepListener showOn(ProgressBar bar) {
+        double[] runningLoss = {Double.NaN};
+        return r -> {
+            runningLoss[0] = Double.isNaN(runningLoss[0]) ? r.loss() : 0.95 * runningLoss[0] + 0.05 * r.loss();
+            bar.stepTo(r.step());
+            bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f (avg %.4f)", r.loss(), runningLoss[0]));
+        };
     }
 
     /** A status line on the command's error stream (the result files are the output), shown at once. */

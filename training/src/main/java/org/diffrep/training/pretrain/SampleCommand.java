@@ -47,6 +47,8 @@ public final class SampleCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--scale", defaultValue = "3", description = "pixels per image pixel in the PNG (default: ${DEFAULT-VALUE})")
     int scale;
+    @Option(names = "--no-progress", description = "No progress bar.")
+    boolean noProgress;
 
     @Override
     public Integer call() throws Exception {
@@ -56,9 +58,9 @@ public final class SampleCommand implements Callable<Integer> {
         Sampler.Method m = Sampler.Method.valueOf(method.toUpperCase(Locale.ROOT));
         int total = m == Sampler.Method.DDPM ? 1000 : steps;
         long start = System.nanoTime();
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("sample " + m.name().toLowerCase(Locale.ROOT))
+        try (ProgressBar bar = noProgress ? null : new ProgressBarBuilder().setTaskName("sample " + m.name().toLowerCase(Locale.ROOT))
                 .setInitialMax(total).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build()) {
-            var images = new Sampler(net, DiffusionSchedule.linear1000()).sample(n, m, steps, eta, seed, bar::stepTo);
+            var images = new Sampler(net, DiffusionSchedule.linear1000()).sample(n, m, steps, eta, seed, bar != null ? bar::stepTo : done -> { });
             ImageGrid.write(images, columns, scale, out);
         }
         PrintWriter err = spec.commandLine().getErr();
