@@ -1,5 +1,6 @@
 package org.diffrep.training.cli;
 
+import org.diffrep.common.UserInputException;
 import org.diffrep.common.cli.Cli;
 import org.diffrep.common.util.ByteSizes;
 import org.diffrep.training.cache.ExtractionEngine;
@@ -7,6 +8,7 @@ import org.diffrep.training.cache.ExtractionEngines;
 import org.diffrep.training.cache.ExtractionReport;
 import org.diffrep.training.cache.ShardedExtraction;
 import org.diffrep.training.heads.HeadConfig;
+import org.diffrep.training.heads.HeadKind;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -67,6 +69,11 @@ public final class ExtractCommand implements Callable<Integer> {
         if (shardSize < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--shard-size must be >= 1, got " + shardSize);
         head.check(setup.check().config());
         GivenOptions.refuse(spec, HEAD_ONLY, "train", "extract caches the U-Net's features, which it does not change");
+        if (head.kind() == HeadKind.DIFFEED) {
+            // before any engine starts: a distributed one would otherwise extract a cache no head reads
+            throw new UserInputException("diffeed trains with the U-Net in its graph (its feedback reruns it), never from a feature cache:"
+                    + " there is nothing to extract for it");
+        }
         if (!ExtractionEngines.names().contains(engine)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "unknown --engine '" + engine + "': one of " + ExtractionEngines.names());
         }

@@ -98,6 +98,9 @@ class IgnoredOptionsTest {
         assertThat(refused(new ExtractCommand(), "--dataset", "synthetic", "--config", "adm-tiny", "--checkpoint",
                 TestFixtures.admTinyCheckpoint().toString(), "--head", "attention", "--depth", "1",
                 "--cache", dir.resolve("run").toString())).startsWith("--depth is for train; ");
+        assertThat(refused(new ExtractCommand(), "--dataset", "synthetic", "--config", "adm-tiny", "--checkpoint",
+                TestFixtures.admTinyCheckpoint().toString(), "--head", "diffeed", "--cache", dir.resolve("run").toString()))
+                .startsWith("diffeed trains with the U-Net in its graph");
     }
 
     @Test
