@@ -238,24 +238,27 @@ public final class DdpmTrainer {
     }
 
     /**
-     * The largest part (images per forward/backward pass) whose training step fits a resident-set cap of
-     * {@code maxRss} bytes (0 = no cap: unbounded). Measured on adm-fmnist at 32 px (peak RSS of
-     * 3.3 GB at 16 images per pass, 5.5 GB at 32, 10.0 GB at 64): ~1.1 GB for the process and
-     * ~140 MB per image.
+     * The default part (images per forward/backward pass) of a batch of {@code batch} images under a
+     * resident-set cap of {@code maxRss} bytes (0 = no cap: the whole batch): the batch split into as
+     * few equal parts as fit. Measured on adm-fmnist at 32 px with the backward pass releasing its
+     * intermediates (peak RSS 1,764 MiB at 32 images per pass, 2,843 MiB at 64): ~0.7 GB for the
+     * process and ~35 MB per image.
      */
-    public static int partFitting(long maxRss) {
-        if (maxRss <= 0) return Integer.MAX_VALUE;
-        return (int) Math.max(1, (maxRss - PROCESS_BYTES) / BYTES_PER_IMAGE);
+    public static int defaultPart(int batch, long maxRss) {
+        if (maxRss <= 0) return batch;
+        int fitting = (int) Math.max(1, (maxRss - PROCESS_BYTES) / BYTES_PER_IMAGE);
+        int parts = (batch + fitting - 1) / fitting;
+        return (batch + parts - 1) / parts;
     }
 
-    private static final long PROCESS_BYTES = 1_100L << 20;
-    private static final long BYTES_PER_IMAGE = 140L << 20;
+    private static final long PROCESS_BYTES = 700L << 20;
+    private static final long BYTES_PER_IMAGE = 35L << 20;
 
     /**
      * Images per forward/backward pass: a step's batch runs in parts of this size whose gradients are
      * summed by their share, the same update as the whole batch at once (up to float rounding) with
-     * the activations of one part resident at a time. SameDiff keeps ~140 MB of activations per
-     * image of adm-fmnist for the backward pass, so this bounds a step's memory.
+     * the activations of one part resident at a time. A pass holds ~35 MB per image of adm-fmnist
+     * at its peak, so this bounds a step's memory.
      */
     public DdpmTrainer setMicroBatch(int images) {
         if (images < 1) throw new UserInputException("--micro-batch must be >= 1, got " + images);
@@ -326,9 +329,6 @@ public final class DdpmTrainer {
             closeAll(part);
             closeAll(og.getOutputs().values().toArray(new INDArray[0]));
             closeAll(og.getGradients().values().toArray(new INDArray[0]));
-            // SameDiff leaves a part's activations (~140 MB per image of adm-fmnist) to the garbage collector: the
-            // next part must not start on top of them
-            System.gc();
         }
         double sq = 0;
         for (String k : params.keySet()) {

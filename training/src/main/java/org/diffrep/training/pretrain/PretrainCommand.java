@@ -49,9 +49,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "64", description = "images per step (default: ${DEFAULT-VALUE})")
     int batch;
     @Option(names = "--micro-batch", description = "images per forward/backward pass: a step's batch runs in parts of this size with"
-            + " their gradients summed (the same update up to float rounding). SameDiff holds ~140 MB of activations per image of"
-            + " adm-fmnist, so this bounds memory; whole batches are faster (default: as many as fit the resident-set cap"
-            + " DIFFREP_MAX_RSS, the whole batch when there is none)")
+            + " their gradients summed (the same update up to float rounding). A pass holds ~35 MB per image of adm-fmnist,"
+            + " so this bounds memory; whole batches are faster (default: the batch in as few equal parts as fit the"
+            + " resident-set cap DIFFREP_MAX_RSS: the whole batch of 64 under the launcher's 3 GB)")
     Integer microBatch;
     @Option(names = "--lr", defaultValue = "1e-3", description = "peak Adam learning rate (default: ${DEFAULT-VALUE})")
     double lr;
@@ -128,7 +128,8 @@ public final class PretrainCommand implements Callable<Integer> {
             AdmConfig c = AdmConfigs.resolve(config);
             trainer = DdpmTrainer.create(c, images, new DdpmTrainer.Options(batch, lr, warmup, clip, ema, seed));
         }
-        int part = Math.min(trainer.options().batch(), microBatch != null ? microBatch : DdpmTrainer.partFitting(NativeMemory.maxRss()));
+        int part = Math.min(trainer.options().batch(), microBatch != null ? microBatch
+                : DdpmTrainer.defaultPart(trainer.options().batch(), NativeMemory.maxRss()));
         trainer.setMicroBatch(part);
         note("%s: %,d parameters, %s, batch %d (in parts of %d), %d steps%n", trainer.config().name(),
                 trainer.parameterCount(), images.describe(), trainer.options().batch(), part, steps);

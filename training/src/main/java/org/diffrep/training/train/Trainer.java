@@ -9,6 +9,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffrep.common.UserInputException;
 import org.diffrep.common.util.AtomicFiles;
+import org.diffrep.model.runtime.NativeMemory;
 import org.diffrep.training.data.Seeds;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.Layers;
@@ -142,9 +143,11 @@ public final class Trainer {
 
     /**
      * Builds the backward graph up front: ND4J M2.1 prints one line per differentiated op to
-     * System.out (thousands for a U-Net graph), which would bury the command's output.
+     * System.out (thousands for a U-Net graph), which would bury the command's output. Its runs
+     * release their intermediates as they go ({@link NativeMemory#releaseBackwardIntermediates}).
      */
     public static void createGradFunctionQuietly(SameDiff sd, List<String> variables) {
+        NativeMemory.releaseBackwardIntermediates(sd);
         PrintStream original = System.out;
         System.setOut(new PrintStream(OutputStream.nullOutputStream()));
         try {

@@ -75,10 +75,11 @@ class DdpmTrainerTest {
 
     @Test
     void theDefaultPartFitsTheResidentSetCap() {
-        assertThat(DdpmTrainer.partFitting(0)).isEqualTo(Integer.MAX_VALUE);
-        assertThat(DdpmTrainer.partFitting(2500L << 20)).isEqualTo(10);          // the launcher's pretrain cap
-        assertThat(DdpmTrainer.partFitting(12L << 30)).isGreaterThanOrEqualTo(64); // a whole default batch
-        assertThat(DdpmTrainer.partFitting(1L << 30)).isEqualTo(1);
+        assertThat(DdpmTrainer.defaultPart(64, 0)).isEqualTo(64);
+        assertThat(DdpmTrainer.defaultPart(64, 3L << 30)).isEqualTo(64);   // the launcher's pretrain cap: whole batches
+        assertThat(DdpmTrainer.defaultPart(64, 2L << 30)).isEqualTo(32);   // 38 fit: two equal parts, not 38 + 26
+        assertThat(DdpmTrainer.defaultPart(64, 1L << 30)).isEqualTo(8);    // 9 fit: eight parts of 8
+        assertThat(DdpmTrainer.defaultPart(64, 512L << 20)).isEqualTo(1);
     }
 
     @Test
