@@ -110,7 +110,7 @@ public final class GraphContext {
         return conv2d(x, param(prefix + ".weight", out, in, kernel, kernel), param(prefix + ".bias", out), kernel, stride);
     }
 
-    /** A PyTorch {@code Conv1d(in, out, 1)} (weight [out, in, 1]) applied to a channels-last map as a 1x1 conv. */
+    /** A PyTorch {@code Conv1d(in, out, 1)} (weight [out, in, 1]) applied to an NCHW map as a 1x1 conv. */
     public SDVariable conv1x1From1d(SDVariable x, String prefix, int in, int out) {
         return conv2d(x, param(prefix + ".weight", out, in, 1).reshape(out, in, 1, 1), param(prefix + ".bias", out), 1, 1);
     }
