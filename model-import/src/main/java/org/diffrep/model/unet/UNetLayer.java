@@ -165,30 +165,33 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
             long positions = (long) side * side;
             SDVariable qkv = g.conv1x1From1d(g.groupNorm(x, prefix + ".norm", channels, side, groups, eps),
                     prefix + ".qkv", channels, 3 * channels);
-            // the products run channels-first ([heads, d, T] per sample), where each head's q, k and v are
-            // contiguous blocks of the qkv map: one transpose in, one out
-            SDVariable qkvFirst = qkv.reshape(-1, positions, 3L * channels).permute(0, 2, 1);      // [N, 3C, T]
             SDVariable q;
             SDVariable k;
             SDVariable v;
             if (newOrder) {
-                q = g.channels(qkvFirst, 0, channels, 3).reshape(-1, d, positions);
-                k = g.channels(qkvFirst, channels, 2L * channels, 3).reshape(-1, d, positions);
-                v = g.channels(qkvFirst, 2L * channels, 3L * channels, 3).reshape(-1, d, positions);
+                SDVariable flat = qkv.reshape(-1, positions, 3L * channels);
+                q = perHead(g.lastAxis(flat, 0, channels, 3), positions, d);
+                k = perHead(g.lastAxis(flat, channels, 2L * channels, 3), positions, d);
+                v = perHead(g.lastAxis(flat, 2L * channels, 3L * channels, 3), positions, d);
             } else {
-                SDVariable perHead = qkvFirst.reshape(-1, 3L * d, positions);
-                q = g.channels(perHead, 0, d, 3);
-                k = g.channels(perHead, d, 2L * d, 3);
-                v = g.channels(perHead, 2L * d, 3L * d, 3);
+                SDVariable perHead = perHead(qkv.reshape(-1, positions, 3L * channels), positions, 3 * d);
+                q = g.lastAxis(perHead, 0, d, 3);
+                k = g.lastAxis(perHead, d, 2L * d, 3);
+                v = g.lastAxis(perHead, 2L * d, 3L * d, 3);
             }
             // scaling q and k by d^-1/4 each (not q.k by d^-1/2) mirrors the reference's fp16-friendly order
             double scale = 1.0 / Math.sqrt(Math.sqrt(d));
-            SDVariable weights = sd.mmul(q.mul(scale), k.mul(scale), true, false, false); // [B, T, T]
+            SDVariable weights = sd.mmul(q.mul(scale), k.mul(scale), false, true, false); // [B, T, T]
             weights = sd.nn().softmax(weights, 2);
-            SDVariable attended = sd.mmul(v, weights, false, true, false);               // [B, d, T]
-            SDVariable merged = attended.reshape(-1, channels, positions).permute(0, 2, 1).reshape(-1, side, side, channels);
+            SDVariable attended = sd.mmul(weights, v);                                    // [B, T, d]
+            SDVariable merged = attended.reshape(-1, heads, positions, d).permute(0, 2, 1, 3).reshape(-1, side, side, channels);
             SDVariable projected = g.conv1x1From1d(merged, prefix + ".proj_out", channels, channels);
             return x.add(projected);
+        }
+
+        /** [N, T, heads * width] (head-major channels) → [N * heads, T, width]. */
+        private SDVariable perHead(SDVariable x, long positions, int width) {
+            return x.reshape(-1, positions, heads, width).permute(0, 2, 1, 3).reshape(-1, positions, width);
         }
 
         @Override
