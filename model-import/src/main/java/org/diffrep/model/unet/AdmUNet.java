@@ -269,23 +269,22 @@ public final class AdmUNet {
             SDVariable t = timestepVariable != null ? timestepVariable : sd.placeHolder(TIMESTEPS, DataType.FLOAT, -1);
             SDVariable emb = layout.timeEmbedding().apply(g, t, null, 0);
 
-            // channels-last inside (GraphContext); block outputs and the model output are named channels-first
             Map<Integer, SDVariable> outputs = new HashMap<>();
-            SDVariable h = g.toChannelsLast(x);
+            SDVariable h = x;
             for (UNetLayout.Block block : layout.blocks().subList(0, upTo)) {
-                if (block.skipFrom() > 0) h = sd.concat(3, h, outputs.get(block.skipFrom()));
+                if (block.skipFrom() > 0) h = sd.concat(1, h, outputs.get(block.skipFrom()));
                 for (UNetLayer layer : block.layers()) {
                     h = layer.apply(g, h, emb, side);
                     side = layer.outputSide(side);
                 }
-                SDVariable channelsFirst = g.toChannelsFirst(h);
-                SDVariable hooked = blockHook.apply(block.index(), channelsFirst);
-                sd.renameVariable(hooked.name(), namePrefix + blockName(block.index()));
-                if (hooked != channelsFirst) h = g.toChannelsLast(hooked);
+                h = blockHook.apply(block.index(), h);
+                String name = namePrefix + blockName(block.index());
+                sd.renameVariable(h.name(), name);
+                h = sd.getVariable(name);
                 outputs.put(block.index(), h);
             }
             if (upTo == layout.numBlocks()) {
-                SDVariable out = g.toChannelsFirst(layout.outputHead().apply(g, h, emb, side));
+                SDVariable out = layout.outputHead().apply(g, h, emb, side);
                 sd.renameVariable(out.name(), namePrefix + OUTPUT);
             }
             return new AdmUNet(config, layout, sd, upTo, namePrefix, x, t);

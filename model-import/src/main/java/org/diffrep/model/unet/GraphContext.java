@@ -15,11 +15,6 @@ import java.util.Arrays;
  * The SameDiff graph a U-Net is being built into, with the few neural-net ops guided-diffusion's
  * {@code nn.py} defines (GroupNorm32, SiLU, conv, linear). Parameters are looked up by state_dict key
  * through {@link ParameterSource}, so every builder piece names its weights exactly as PyTorch does.
- * <p>
- * Feature maps inside the graph are channels-last ([N, H, W, C]): ND4J's oneDNN convolution runs
- * on that layout natively, while a channels-first map is reordered to it and back around every
- * conv (30% on top of the convs' own time in the ADM-256 forward). {@link #toChannelsLast} and
- * {@link #toChannelsFirst} convert at the graph's borders, which stay PyTorch's [N, C, H, W].
  */
 public final class GraphContext {
 
@@ -53,7 +48,7 @@ public final class GraphContext {
 
     /**
      * GroupNorm with affine weight/bias {@code prefix.weight}/{@code prefix.bias}; statistics over
-     * (H, W, C/G) of an [N, side, side, C] map.
+     * (C/G, H, W) of an [N, C, side, side] map.
      */
     public SDVariable groupNorm(SDVariable x, String prefix, int channels, int side, int groups, double eps) {
         return groupNormFilm(x, prefix, channels, side, groups, eps, null, null);
@@ -61,20 +56,20 @@ public final class GraphContext {
 
     /**
      * GroupNorm followed by a FiLM modulation {@code gn(x) * (1 + scale) + shift} with per-sample,
-     * per-channel scale/shift [N, 1, 1, C] (null for none). Everything is folded into one per-(n, c)
+     * per-channel scale/shift [N, C, 1, 1] (null for none). Everything is folded into one per-(n, c)
      * multiplier and offset, so the full-size map is touched by one moments op and one multiply-add
      * instead of the seven full-size passes of the textbook composition: ND4J's elementwise ops cost
      * a fresh output each, and these maps are the largest tensors of the network.
      */
     public SDVariable groupNormFilm(SDVariable x, String prefix, int channels, int side, int groups, double eps,
                                     SDVariable filmScale, SDVariable filmShift) {
-        SDVariable gamma = param(prefix + ".weight", channels).reshape(1, 1, 1, channels);
-        SDVariable beta = param(prefix + ".bias", channels).reshape(1, 1, 1, channels);
-        SDVariable[] moments = sd.math().moments(x.reshape(-1, (long) side * side, groups, channels / groups),
-                new int[]{1, 3}, true);                                                // [N, 1, G, 1] each
-        SDVariable perChannel = sd.constant(Nd4j.ones(DataType.FLOAT, 1, 1, groups, channels / groups));
-        SDVariable rstd = sd.math().rsqrt(moments[1].add(eps)).mul(perChannel).reshape(-1, 1, 1, channels);
-        SDVariable mean = moments[0].mul(perChannel).reshape(-1, 1, 1, channels);
+        SDVariable gamma = param(prefix + ".weight", channels).reshape(1, channels, 1, 1);
+        SDVariable beta = param(prefix + ".bias", channels).reshape(1, channels, 1, 1);
+        SDVariable[] moments = sd.math().moments(x.reshape(-1, groups, (long) channels / groups * side * side),
+                new int[]{2}, true);                                                   // [N, G, 1] each
+        SDVariable perChannel = sd.constant(Nd4j.ones(DataType.FLOAT, 1, groups, channels / groups));
+        SDVariable rstd = sd.math().rsqrt(moments[1].add(eps)).mul(perChannel).reshape(-1, channels, 1, 1);
+        SDVariable mean = moments[0].mul(perChannel).reshape(-1, channels, 1, 1);
         SDVariable scale = rstd.mul(gamma);
         SDVariable shift = beta.sub(mean.mul(scale));
         if (filmScale != null) {
@@ -107,7 +102,7 @@ public final class GraphContext {
     private SDVariable conv2d(SDVariable x, SDVariable weight, SDVariable bias, int kernel, int stride) {
         SDVariable w = differentiable ? weight.permute(2, 3, 1, 0) : weight;
         return sd.cnn().conv2d(x, w, bias, Conv2DConfig.builder()
-                .kH(kernel).kW(kernel).sH(stride).sW(stride).pH(kernel / 2).pW(kernel / 2).dataFormat("NHWC")
+                .kH(kernel).kW(kernel).sH(stride).sW(stride).pH(kernel / 2).pW(kernel / 2).dataFormat("NCHW")
                 .weightsFormat(differentiable ? WeightsFormat.YXIO : WeightsFormat.OIYX).build());
     }
 
@@ -120,29 +115,19 @@ public final class GraphContext {
 
     public SDVariable avgPool2x2(SDVariable x) {
         return sd.cnn().avgPooling2d(x, Pooling2DConfig.builder()
-                .kH(2).kW(2).sH(2).sW(2).type(org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D.Pooling2DType.AVG).isNHWC(true).build());
+                .kH(2).kW(2).sH(2).sW(2).type(org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D.Pooling2DType.AVG).isNHWC(false).build());
     }
 
     public SDVariable upsampleNearest2x(SDVariable x) {
         // the single-scale overload upsampling2d(x, 2) fails shape inference in M2.1
-        return sd.cnn().upsampling2d(x, 2, 2, false);
+        return sd.cnn().upsampling2d(x, 2, 2, true);
     }
 
-    /** Entries [from, to) along the last axis (the channels of a channels-last tensor). */
-    public SDVariable lastAxis(SDVariable x, long from, long to, int rank) {
+    /** Channels [from, to) of an [N, C, ...] tensor. */
+    public SDVariable channels(SDVariable x, long from, long to, int rank) {
         SDIndex[] idx = new SDIndex[rank];
         Arrays.fill(idx, SDIndex.all());
-        idx[rank - 1] = SDIndex.interval(from, to);
+        idx[1] = SDIndex.interval(from, to);
         return x.get(idx);
-    }
-
-    /** [N, C, H, W] → [N, H, W, C]. */
-    public SDVariable toChannelsLast(SDVariable x) {
-        return x.permute(0, 2, 3, 1);
-    }
-
-    /** [N, H, W, C] → [N, C, H, W]. */
-    public SDVariable toChannelsFirst(SDVariable x) {
-        return x.permute(0, 3, 1, 2);
     }
 }

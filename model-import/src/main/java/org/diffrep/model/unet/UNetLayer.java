@@ -86,10 +86,10 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
             h = g.conv(h, prefix + ".in_layers.2", in, out, 3, 1);
 
             int embOut = scaleShift ? 2 * out : out;
-            SDVariable e = g.linear(g.silu(emb), prefix + ".emb_layers.1", embDim, embOut).reshape(-1, 1, 1, embOut);
+            SDVariable e = g.linear(g.silu(emb), prefix + ".emb_layers.1", embDim, embOut).reshape(-1, embOut, 1, 1);
             if (scaleShift) {
-                SDVariable scale = g.lastAxis(e, 0, out, 4);
-                SDVariable shift = g.lastAxis(e, out, 2L * out, 4);
+                SDVariable scale = g.channels(e, 0, out, 4);
+                SDVariable shift = g.channels(e, out, 2L * out, 4);
                 h = g.groupNormFilm(h, prefix + ".out_layers.0", out, outSide, groups, eps, scale, shift);
             } else {
                 h = g.groupNorm(h.add(e), prefix + ".out_layers.0", out, outSide, groups, eps);
@@ -169,29 +169,24 @@ public sealed interface UNetLayer permits UNetLayer.Conv3x3, UNetLayer.ResBlock,
             SDVariable k;
             SDVariable v;
             if (newOrder) {
-                SDVariable flat = qkv.reshape(-1, positions, 3L * channels);
-                q = perHead(g.lastAxis(flat, 0, channels, 3), positions, d);
-                k = perHead(g.lastAxis(flat, channels, 2L * channels, 3), positions, d);
-                v = perHead(g.lastAxis(flat, 2L * channels, 3L * channels, 3), positions, d);
+                SDVariable flat = qkv.reshape(-1, 3L * channels, positions);
+                q = g.channels(flat, 0, channels, 3).reshape(-1, d, positions);
+                k = g.channels(flat, channels, 2L * channels, 3).reshape(-1, d, positions);
+                v = g.channels(flat, 2L * channels, 3L * channels, 3).reshape(-1, d, positions);
             } else {
-                SDVariable perHead = perHead(qkv.reshape(-1, positions, 3L * channels), positions, 3 * d);
-                q = g.lastAxis(perHead, 0, d, 3);
-                k = g.lastAxis(perHead, d, 2L * d, 3);
-                v = g.lastAxis(perHead, 2L * d, 3L * d, 3);
+                SDVariable perHead = qkv.reshape(-1, 3L * d, positions);
+                q = g.channels(perHead, 0, d, 3);
+                k = g.channels(perHead, d, 2L * d, 3);
+                v = g.channels(perHead, 2L * d, 3L * d, 3);
             }
             // scaling q and k by d^-1/4 each (not q.k by d^-1/2) mirrors the reference's fp16-friendly order
             double scale = 1.0 / Math.sqrt(Math.sqrt(d));
-            SDVariable weights = sd.mmul(q.mul(scale), k.mul(scale), false, true, false); // [B, T, T]
+            SDVariable weights = sd.mmul(q.mul(scale), k.mul(scale), true, false, false); // [B, T, T]
             weights = sd.nn().softmax(weights, 2);
-            SDVariable attended = sd.mmul(weights, v);                                    // [B, T, d]
-            SDVariable merged = attended.reshape(-1, heads, positions, d).permute(0, 2, 1, 3).reshape(-1, side, side, channels);
+            SDVariable attended = sd.mmul(v, weights, false, true, false);               // [B, d, T]
+            SDVariable merged = attended.reshape(-1, channels, side, side);
             SDVariable projected = g.conv1x1From1d(merged, prefix + ".proj_out", channels, channels);
             return x.add(projected);
-        }
-
-        /** [N, T, heads * width] (head-major channels) → [N * heads, T, width]. */
-        private SDVariable perHead(SDVariable x, long positions, int width) {
-            return x.reshape(-1, positions, heads, width).permute(0, 2, 1, 3).reshape(-1, positions, width);
         }
 
         @Override
