@@ -1,9 +1,8 @@
 package org.diffrep.training.cache;
 
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffrep.common.util.ByteSizes;
+import org.diffrep.training.train.ProgressBars;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,9 +85,8 @@ public final class LocalExtractionEngine implements ExtractionEngine {
         long images = ex.incompleteShards().stream().mapToLong(ex::rangeSize).sum();
         if (images == 0) return null;
         String task = "extract " + ex.source().describe();
-        return new ProgressBarBuilder().setTaskName(task.length() > 40 ? task.substring(0, 40) : task)
-                .setInitialMax(images * ex.draws()).setUnit(" img", 1)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).continuousUpdate().build();
+        return ProgressBars.builder(task.length() > 40 ? task.substring(0, 40) : task, images * ex.draws()).setUnit(" img", 1)
+                .continuousUpdate().build();
     }
 
     private static void sleep() {

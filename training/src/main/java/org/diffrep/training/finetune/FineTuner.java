@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffrep.common.UserInputException;
 import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.training.data.Seeds;
@@ -15,6 +13,7 @@ import org.diffrep.training.train.Checkpoint;
 import org.diffrep.training.train.EpochMetrics;
 import org.diffrep.training.train.Feeder;
 import org.diffrep.training.train.Optimizer;
+import org.diffrep.training.train.ProgressBars;
 import org.diffrep.training.train.RunDifference;
 import org.diffrep.training.train.Scoring;
 import org.diffrep.training.train.TrainConfig;
@@ -147,7 +146,7 @@ public final class FineTuner {
         if (graph.sameDiff().getFunction("grad") == null) Trainer.createGradFunctionQuietly(graph.sameDiff(), gradFor);
         double lossSum = 0;
         long correct = 0;
-        try (ProgressBar bar = progress ? bar("finetune " + (epoch + 1) + "/" + config.epochs(), steps) : null) {
+        try (ProgressBar bar = ProgressBars.open("finetune " + (epoch + 1) + "/" + config.epochs(), steps, progress)) {
             for (int s = 0; s < steps; s++) {
                 int from = s * step;
                 int to = Math.min(n, from + step);
@@ -189,7 +188,7 @@ public final class FineTuner {
         double lossSum = 0;
         long top1 = 0;
         long top5 = 0;
-        try (ProgressBar bar = progress ? bar("eval", (n + batchSize - 1) / batchSize) : null) {
+        try (ProgressBar bar = ProgressBars.open("eval", (n + batchSize - 1) / batchSize, progress)) {
             for (int start = 0; start < n; start += batchSize) {
                 int[] idx = Feeder.range(start, Math.min(start + batchSize, n));
                 INDArray logits = graph.sameDiff().output(data.inputs(idx, Feeder.EVAL), ClassifierGraph.LOGITS).get(ClassifierGraph.LOGITS);
@@ -246,11 +245,6 @@ public final class FineTuner {
         s.set("epochs", JSON.valueToTree(history));
         s.put("seconds_this_invocation", seconds);
         AtomicFiles.writeString(out.resolve(Trainer.SUMMARY), JSON.writeValueAsString(s));
-    }
-
-    private static ProgressBar bar(String task, long max) {
-        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(1000).continuousUpdate().build();
     }
 
     private static String fmt(double v) {

@@ -1,8 +1,6 @@
 package org.diffrep.training.pretrain;
 
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffrep.common.cli.Cli;
 import org.diffrep.common.cli.Checks;
 import org.diffrep.common.provenance.Provenance;
@@ -12,6 +10,7 @@ import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.training.data.FashionMnistImages;
 import org.diffrep.training.data.ShippedFiles;
+import org.diffrep.training.train.ProgressBars;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -134,8 +133,7 @@ public final class PretrainCommand implements Callable<Integer> {
         note("%s: %,d parameters, %s, batch %d (in parts of %d), %d steps%n", trainer.config().name(),
                 trainer.parameterCount(), images.describe(), trainer.options().batch(), part, steps);
         DdpmTrainer.RunSummary run;
-        try (ProgressBar bar = noProgress ? null : new ProgressBarBuilder().setTaskName("pretrain").setInitialMax(steps)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).startsFrom(trainer.step(), Duration.ZERO)
+        try (ProgressBar bar = noProgress ? null : ProgressBars.builder("pretrain", steps).startsFrom(trainer.step(), Duration.ZERO)
                 .showSpeed().setUnit(" steps", 1).build()) {
             if (bar != null) trainer.optStepListener(showOn(bar));
             run = trainer.train(out, new DdpmTrainer.RunLimits(steps, checkpointEvery, maxMinutes), provenance, spec.commandLine().getErr());

@@ -1,8 +1,6 @@
 package org.diffrep.training.pretrain;
 
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffrep.common.cli.Cli;
 import org.diffrep.model.checkpoint.Checkpoints;
 import org.diffrep.model.diffusion.DiffusionSchedule;
@@ -10,6 +8,7 @@ import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.model.unet.AdmUNet;
 import org.diffrep.training.data.ShippedFiles;
+import org.diffrep.training.train.ProgressBars;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -58,8 +57,8 @@ public final class SampleCommand implements Callable<Integer> {
         Sampler.Method m = Sampler.Method.valueOf(method.toUpperCase(Locale.ROOT));
         int total = m == Sampler.Method.DDPM ? 1000 : steps;
         long start = System.nanoTime();
-        try (ProgressBar bar = noProgress ? null : new ProgressBarBuilder().setTaskName("sample " + m.name().toLowerCase(Locale.ROOT))
-                .setInitialMax(total).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build()) {
+        try (ProgressBar bar = noProgress ? null : ProgressBars.builder("sample " + m.name().toLowerCase(Locale.ROOT), total)
+                .setUpdateIntervalMillis(500).build()) {
             var images = new Sampler(net, DiffusionSchedule.linear1000()).sample(n, m, steps, eta, seed, bar != null ? bar::stepTo : done -> { });
             ImageGrid.write(images, columns, scale, out);
         }

@@ -1,11 +1,10 @@
 package org.diffrep.training.seg;
 
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.model.unet.AdmUNet;
 import org.diffrep.training.train.Feeder;
+import org.diffrep.training.train.ProgressBars;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -75,8 +74,7 @@ public final class SegEvaluator {
         if (predictions != null) Files.createDirectories(predictions);
         int n = data.size();
         if (window != null) {
-            try (ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName("eval").setInitialMax(n)
-                    .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).continuousUpdate().build() : null) {
+            try (ProgressBar bar = ProgressBars.open("eval", n, progress)) {
                 for (int i = 0; i < n; i++) {
                     SegBatches.Eval one = data.eval(new int[] {i});
                     WindowedLogits logits = slide(graph, one.inputs(), window, batchSize);
@@ -89,8 +87,7 @@ public final class SegEvaluator {
             }
             return metrics.result();
         }
-        try (ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName("eval").setInitialMax((n + batchSize - 1) / batchSize)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).continuousUpdate().build() : null) {
+        try (ProgressBar bar = ProgressBars.open("eval", (n + batchSize - 1) / batchSize, progress)) {
             for (int start = 0; start < n; start += batchSize) {
                 SegBatches.Eval batch = data.eval(Feeder.range(start, Math.min(n, start + batchSize)));
                 Map<String, INDArray> ph = new HashMap<>(batch.inputs());

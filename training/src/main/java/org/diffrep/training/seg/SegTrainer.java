@@ -6,12 +6,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.training.data.Seeds;
 import org.diffrep.training.heads.Layers;
 import org.diffrep.training.train.Checkpoint;
+import org.diffrep.training.train.ProgressBars;
 import org.diffrep.training.train.RunDifference;
 import org.diffrep.training.train.Trainer;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
@@ -130,8 +129,7 @@ public final class SegTrainer {
         long intervalStart = System.nanoTime();
         double lossSum = 0;
         int lossCount = 0;
-        try (ProgressBar bar = progress ? new ProgressBarBuilder().setTaskName("train").setInitialMax(config.iterations())
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).continuousUpdate().build() : null) {
+        try (ProgressBar bar = ProgressBars.open("train", config.iterations(), progress)) {
             if (bar != null) bar.stepTo(start);
             for (int it = start; it < end; it++) {
                 int[] idx = batchIndices(it);

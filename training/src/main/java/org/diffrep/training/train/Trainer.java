@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.diffrep.common.UserInputException;
 import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.model.runtime.NativeMemory;
@@ -188,7 +186,7 @@ public final class Trainer {
         for (String name : graph.trainableNames()) params.put(name, graph.array(name));
         double lossSum = 0;
         long correct = 0;
-        try (ProgressBar bar = bar("epoch " + (epoch + 1) + "/" + config.epochs(), batches)) {
+        try (ProgressBar bar = ProgressBars.open("epoch " + (epoch + 1) + "/" + config.epochs(), batches, progress)) {
             for (int b = 0; b < batches; b++) {
                 int[] idx = java.util.Arrays.copyOfRange(order, b * config.batchSize(), Math.min(n, (b + 1) * config.batchSize()));
                 Map<String, INDArray> ph = new HashMap<>(train.inputs(idx, epoch));
@@ -227,7 +225,7 @@ public final class Trainer {
         long top1 = 0;
         long top5 = 0;
         int batches = (n + batchSize - 1) / batchSize;
-        try (ProgressBar bar = progress ? newBar("eval", batches) : null) {
+        try (ProgressBar bar = ProgressBars.open("eval", batches, progress)) {
             for (int start = 0; start < n; start += batchSize) {
                 int[] idx = Feeder.range(start, Math.min(start + batchSize, n));
                 Map<String, INDArray> ph = new HashMap<>(data.inputs(idx, Feeder.EVAL));
@@ -284,15 +282,6 @@ public final class Trainer {
         s.set("epochs", JSON.valueToTree(history));
         s.put("seconds_this_invocation", seconds);
         AtomicFiles.writeString(out.resolve(SUMMARY), JSON.writeValueAsString(s));
-    }
-
-    private ProgressBar bar(String task, long max) {
-        return progress ? newBar(task, max) : null;
-    }
-
-    private static ProgressBar newBar(String task, long max) {
-        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(1000).continuousUpdate().build();
     }
 
     private static String fmt(double v) {
