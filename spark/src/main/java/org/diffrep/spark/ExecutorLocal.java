@@ -1,6 +1,6 @@
 package org.diffrep.spark;
 
-import org.nd4j.linalg.factory.Nd4j;
+import org.diffrep.model.runtime.OpThreads;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,8 +32,7 @@ public final class ExecutorLocal {
         if (threads == cores) return;
         synchronized (ExecutorLocal.class) {
             if (threads == cores) return;
-            Nd4j.getEnvironment().setMaxThreads(cores);
-            Nd4j.getEnvironment().setMaxMasterThreads(cores);
+            OpThreads.set(cores);
             threads = cores;
         }
     }

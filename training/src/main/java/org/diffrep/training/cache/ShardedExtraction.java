@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.model.features.NoiseSource;
+import org.diffrep.model.runtime.OpThreads;
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.features.Tap;
 import org.diffrep.model.features.TapShape;
@@ -57,8 +58,9 @@ import static org.diffrep.common.util.ByteSizes.human;
  *       writers are removed when their shard is claimed. A valid published file is never deleted; at most
  *       it is replaced, by rename, with the same bytes.</li>
  *   <li>A shard's data files depend only on the inputs — images, model and weights, taps, pooling, seed,
- *       draws, shard size and extraction batch — never on the engine, host, worker count or the order
- *       shards ran in. Varying metadata (timing, host, pid) goes to the manifest only.</li>
+ *       draws, shard size and extraction batch — and on the writer's ND4J threads per op (reductions
+ *       split by thread round differently), never on the engine, host, worker count or the order
+ *       shards ran in. Varying metadata (timing, host, pid, threads) goes to the manifest only.</li>
  *   <li>A kill at any point loses at most the shards in flight: a rerun reuses every shard whose
  *       manifest was published.</li>
  *   <li>{@link #open()} reads every shard as one split (one {@link FeatureColumn} per tap); it requires
@@ -385,7 +387,7 @@ public final class ShardedExtraction {
         for (Tap tap : taps) files.put(dataFile(shard, tap).getFileName().toString(), Files.size(dataFile(shard, tap)));
         double secs = seconds(t0);
         ShardManifest m = new ShardManifest(keyHash, shard, first(shard), end(shard), rows, ids, skipped, files, secs,
-                ShardLock.host(), ProcessHandle.current().pid(), Instant.now().toString());
+                ShardLock.host(), ProcessHandle.current().pid(), OpThreads.current(), Instant.now().toString());
         AtomicFiles.writeString(manifestFile(shard), m.toJson());
         return new ShardOutcome(shard, ShardOutcome.Status.COMPUTED, rows.length, skipped, secs);
     }

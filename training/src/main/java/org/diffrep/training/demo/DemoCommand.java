@@ -310,7 +310,9 @@ public final class DemoCommand implements Callable<Integer> {
                     .optWeightDecay(attentionWeightDecay).optLrSchedule(Math.max(1, attentionEpochs * 2 / 3), 0.1).optSeed(seed)
                     .optEvalBatch(500).build();
             ObjectNode run = JSON.createObjectNode().put("demo", "fashion-mnist").put("t", cell.t()).put("block", cell.block());
-            List<EpochMetrics> h = new Trainer(graph, tr, te, tc, dir, run).optProgress(!noProgress).optEpochLog(false).run(false);
+            // one thread per op: the head's thousands of tiny ops per step would mostly wait for a second one
+            List<EpochMetrics> h = new Trainer(graph, tr, te, tc, dir, run).optProgress(!noProgress).optEpochLog(false)
+                    .optThreadsPerOp(1).run(false);
             double attention = 100 * h.get(h.size() - 1).evalTop1();
 
             FeatureMatrix[] px = matrices(cache, pixels, train, test, 0, PixelExtractor.BLOCK, Pooling.NONE);

@@ -345,7 +345,10 @@ class ShardedExtractionTest {
             assertThat(split.columns().get(new Tap(150, 24)).ids()).containsExactly(0, 1, 2, 4, 5, 6, 7, 8, 9);
         }
         ShardedExtraction ex = cache.extraction(r, new FakeExtractor());
-        assertThat(ShardManifest.read(ex.manifestFile(0)).skipped()).singleElement().asString().contains(files.get(3).toString());
+        ShardManifest manifest = ShardManifest.read(ex.manifestFile(0));
+        assertThat(manifest.skipped()).singleElement().asString().contains(files.get(3).toString());
+        assertThat(manifest.threads()).as("the writer's ND4J threads per op, on which the data bytes depend")
+                .isEqualTo(org.diffrep.model.runtime.OpThreads.current()).isPositive();
         assertThat(ex.computeShard(0).skipped()).as("a reused shard still reports its skipped images").hasSize(1);
     }
 
