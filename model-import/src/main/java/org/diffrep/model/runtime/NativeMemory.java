@@ -8,8 +8,13 @@ import org.nd4j.autodiff.samediff.internal.InferenceSession;
 import org.nd4j.autodiff.samediff.internal.SessionMemMgr;
 import org.nd4j.autodiff.samediff.internal.memory.ArrayCacheMemoryMgr;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * How diffrep keeps ND4J's off-heap memory bounded.
@@ -111,8 +116,28 @@ public final class NativeMemory {
         String preload = System.getenv().getOrDefault("LD_PRELOAD", "");
         String allocator = preload.contains("jemalloc") ? "jemalloc (LD_PRELOAD)"
                 : "glibc malloc, MALLOC_ARENA_MAX=" + System.getenv().getOrDefault("MALLOC_ARENA_MAX", "default");
-        return String.format(Locale.ROOT, "RSS cap %s, heap max %d MB, %s", cap > 0 ? (cap >> 20) + " MB" : "none",
-                Runtime.getRuntime().maxMemory() >> 20, allocator);
+        return String.format(Locale.ROOT, "RSS cap %s, heap max %d MB, %s, %s", cap > 0 ? (cap >> 20) + " MB" : "none",
+                Runtime.getRuntime().maxMemory() >> 20, allocator, hugePages());
+    }
+
+    /**
+     * Whether glibc backs large buffers with transparent huge pages: its {@code glibc.malloc.hugetlb}
+     * tunable (set by {@code bin/diffrep}) and the kernel's THP mode, which must offer them to
+     * {@code madvise} ("always" needs no tunable, "never" defeats it).
+     */
+    static String hugePages() {
+        String tunables = System.getenv().getOrDefault("GLIBC_TUNABLES", "");
+        Matcher m = Pattern.compile("glibc\\.malloc\\.hugetlb=(\\d+)").matcher(tunables);
+        String glibc = m.find() ? "glibc.malloc.hugetlb=" + m.group(1) : "glibc.malloc.hugetlb unset";
+        String kernel;
+        try {
+            String modes = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"));
+            Matcher chosen = Pattern.compile("\\[(\\w+)]").matcher(modes);
+            kernel = chosen.find() ? chosen.group(1) : modes.strip();
+        } catch (IOException | RuntimeException e) {
+            kernel = "unknown";
+        }
+        return "huge pages: " + glibc + ", kernel THP " + kernel;
     }
 
     /**

@@ -4,15 +4,10 @@ import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.model.unet.AdmUNet;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.internal.InferenceSession;
-import org.nd4j.autodiff.samediff.internal.SessionMemMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.LongShapeDescriptor;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -64,59 +59,22 @@ class NativeMemoryTest {
         assertThat(NativeMemory.explain(new IllegalStateException("x"))).isEmpty();
     }
 
-    /** Bytes the graph runner's memory manager handed out during one run, and the most that were live at once. */
-    private static final class CountingMemMgr implements SessionMemMgr {
-        final SessionMemMgr delegate;
-        long allocated;
-        long live;
-        long peakLive;
+    private record Step(Map<String, float[]> gradients, TrainingStep.Usage memory) {}
 
-        CountingMemMgr(SessionMemMgr delegate) {
-            this.delegate = delegate;
-        }
-
-        private INDArray counted(INDArray a) {
-            long bytes = a.length() * a.dataType().width();
-            allocated += bytes;
-            live += bytes;
-            peakLive = Math.max(peakLive, live);
-            return a;
-        }
-
-        @Override public INDArray allocate(boolean detached, DataType type, long... shape) { return counted(delegate.allocate(detached, type, shape)); }
-        @Override public INDArray allocate(boolean detached, LongShapeDescriptor d) { return counted(delegate.allocate(detached, d)); }
-        @Override public INDArray ulike(INDArray a) { return counted(delegate.ulike(a)); }
-        @Override public INDArray dup(INDArray a) { return counted(delegate.dup(a)); }
-        @Override public void release(INDArray a) { live -= a.length() * a.dataType().width(); delegate.release(a); }
-        @Override public void close() { delegate.close(); }
-    }
-
-    private record Step(Map<String, float[]> gradients, CountingMemMgr memory) {}
-
-    /** One gradient computation of a trainable adm-tiny (the second: the first creates the session whose manager is counted). */
+    /** One gradient computation of a trainable adm-tiny, and what a second one holds in memory. */
     private static Step gradientStep(boolean release) {
         AdmUNet net = AdmUNet.builder(AdmConfigs.get("adm-tiny")).optTrainable(true).optRandomWeights(3).build();
         SameDiff sd = net.sameDiff();
         sd.math().square(sd.getVariable(AdmUNet.OUTPUT)).mean().rename("loss");
         sd.setLossVariables("loss");
         List<String> params = new ArrayList<>(net.parameterNames());
-        PrintStream out = System.out;
-        System.setOut(new PrintStream(OutputStream.nullOutputStream()));   // ND4J prints a line per differentiated op
-        try {
-            sd.createGradFunction(params.toArray(new String[0]));
-        } finally {
-            System.setOut(out);
-        }
-        if (release) NativeMemory.releaseBackwardIntermediates(sd);
+        if (release) TrainingStep.prepare(sd, params);
+        else TrainingStep.createBackwardQuietly(sd, params);
         Map<String, INDArray> ph = net.placeholders(Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64), Nd4j.createFromArray(10, 600));
-        sd.calculateGradientsAndOutputs(ph, List.of("loss"), params);
-        InferenceSession session = sd.getFunction("grad").getSessions().get(Thread.currentThread().getId());
-        CountingMemMgr counting = new CountingMemMgr(session.getMmgr());
-        session.setMmgr(counting);
         Map<String, INDArray> grads = sd.calculateGradientsAndOutputs(ph, List.of("loss"), params).getGradients();
         Map<String, float[]> copy = new TreeMap<>();
         grads.forEach((k, g) -> copy.put(k, g.dup().data().asFloat()));
-        return new Step(copy, counting);
+        return new Step(copy, TrainingStep.measure(sd, ph, List.of("loss"), params));
     }
 
     @Test
@@ -126,10 +84,10 @@ class NativeMemoryTest {
         Nd4j.getRandom().setSeed(11);
         Step released = gradientStep(true);
         // ND4J M2.1 alone: everything the backward pass allocates stays live until it ends
-        assertThat(kept.memory().peakLive).isGreaterThan(kept.memory().allocated * 9 / 10);
-        assertThat(released.memory().allocated).isEqualTo(kept.memory().allocated);
+        assertThat(kept.memory().peakBytes()).isGreaterThan(kept.memory().allocatedBytes() * 9 / 10);
+        assertThat(released.memory().allocatedBytes()).isEqualTo(kept.memory().allocatedBytes());
         // measured: 32% of it live at the peak (143 of 442 MB, adm-tiny, batch 2)
-        assertThat(released.memory().peakLive).isLessThan(released.memory().allocated / 2);
+        assertThat(released.memory().peakBytes()).isLessThan(released.memory().allocatedBytes() / 2);
         assertThat(released.gradients().keySet()).isEqualTo(kept.gradients().keySet());
         released.gradients().forEach((k, g) -> assertThat(g).as(k).isEqualTo(kept.gradients().get(k)));
     }

@@ -14,6 +14,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -119,6 +120,18 @@ public final class HeadOptions {
 
     public HeadKind kind() {
         return HeadKind.parse(head);
+    }
+
+    /** The options that make a training step of a {@code kind} head smaller, besides --batch (for memory errors). */
+    public static String sizeOptions(HeadKind kind) {
+        List<String> options = new ArrayList<>();
+        for (Scope scope : SCOPES) {
+            if (scope.kinds().contains(kind) && !scope.options().contains("--standardize") && !scope.options().contains("--feedback")) {
+                options.addAll(scope.options());
+            }
+        }
+        options.add("the number of --blocks and --t");
+        return String.join(", ", options);
     }
 
     /** Whether --feedback was given (DifFeed's second pass for the segmentation heads). */

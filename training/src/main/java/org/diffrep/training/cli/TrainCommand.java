@@ -21,6 +21,7 @@ import org.diffrep.training.seg.SegTrainConfig;
 import org.diffrep.training.seg.SegTrainOptions;
 import org.diffrep.training.seg.SegmentationRun;
 import org.diffrep.training.train.EpochMetrics;
+import org.diffrep.training.train.StepMemory;
 import org.diffrep.training.train.TrainConfig;
 import org.diffrep.training.train.Trainer;
 import picocli.CommandLine.Command;
@@ -99,9 +100,11 @@ public final class TrainCommand implements Callable<Integer> {
         try (Assembly a = new Assembly(setup)) {
             HeadConfig h = head.build(a.config, a.numClasses());
             TrainConfig tc = trainConfig(kind);
+            // the attention scores alone, from the sizes: refuses an absurd request before a step is even measured
             Heads.attentionScores(h, b -> a.config.layout().block(b).side(a.config.imageSize()), tc.batchSize())
-                    .ifPresent(need -> need.requireFits("--batch, --pool-cap, --attn-heads, or the number of --blocks and --t"));
+                    .ifPresent(need -> need.requireFits("--batch, " + HeadOptions.sizeOptions(kind)));
             ClassifierGraph graph = a.graph(h, tc.seed(), !schedule.noProgress, true);
+            StepMemory.requireFits(graph, Math.min(tc.batchSize(), a.trainImages.size()), HeadOptions.sizeOptions(kind));
             Provenance provenance = Provenance.start(spec).optModel(a.config.name(), a.inputs.checkpoint(), a.checkpointSha256())
                     .optDataset(a.inputs.dataset()).optSplit("train", a.trainImages.describe()).optSplit("eval", a.evalImages.describe())
                     .optSeed("shuffle_noise_draws", tc.seed()).optSeed("head_init", setup.headSeed);

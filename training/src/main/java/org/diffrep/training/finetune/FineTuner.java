@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import me.tongfei.progressbar.ProgressBar;
 import org.diffrep.common.UserInputException;
 import org.diffrep.common.util.AtomicFiles;
+import org.diffrep.model.runtime.TrainingStep;
 import org.diffrep.training.data.Seeds;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.train.Checkpoint;
@@ -143,7 +144,7 @@ public final class FineTuner {
         Map<String, INDArray> backboneParams = arrays(graph.backboneNames());
         List<String> gradFor = graph.trainableNames();
         // SameDiff prints one line per differentiated op to System.out when it builds the backward graph
-        if (graph.sameDiff().getFunction("grad") == null) Trainer.createGradFunctionQuietly(graph.sameDiff(), gradFor);
+        TrainingStep.prepare(graph.sameDiff(), gradFor);
         double lossSum = 0;
         long correct = 0;
         try (ProgressBar bar = ProgressBars.open("finetune " + (epoch + 1) + "/" + config.epochs(), steps, progress)) {

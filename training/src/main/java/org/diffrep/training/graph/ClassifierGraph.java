@@ -19,6 +19,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -193,6 +194,29 @@ public final class ClassifierGraph implements CheckpointedGraph {
 
     public List<String> trainableNames() {
         return params.trainableNames();
+    }
+
+    /**
+     * The inputs of a training step on {@code batch} images, all zero (every label class 0): what
+     * a step holds in memory depends on their shapes only.
+     */
+    public Map<String, INDArray> zeroBatch(int batch) {
+        long rows = (long) batch * head.timesteps().size();
+        Map<String, INDArray> ph = new LinkedHashMap<>();
+        for (String name : sd.inputs()) {
+            if (name.equals(LABELS)) {
+                INDArray labels = Nd4j.zeros(DataType.FLOAT, batch, head.numClasses());
+                labels.getColumn(0).assign(1);
+                ph.put(name, labels);
+            } else if (name.equals(BN_TRAIN)) {
+                ph.put(name, Nd4j.ones(DataType.FLOAT, 1));
+            } else {
+                long[] shape = sd.getVariable(name).getShape().clone();
+                shape[0] = rows;
+                ph.put(name, Nd4j.zeros(DataType.FLOAT, shape));
+            }
+        }
+        return ph;
     }
 
     /** Non-trained state saved with the head (BatchNorm running statistics). */

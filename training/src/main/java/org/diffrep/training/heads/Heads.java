@@ -85,7 +85,9 @@ public final class Heads {
     /**
      * A lower bound of what one training step of an attention head holds in ND4J buffers: every
      * transformer block keeps its attention scores and their softmax ([batch·T·heads, L, L] floats
-     * each, L the tokens of all blocks plus CLS) for the backward pass. Empty for the other kinds.
+     * each, L the tokens of all blocks plus CLS) for the backward pass. Known from the sizes alone, it
+     * refuses an absurd request before {@link org.diffrep.training.train.StepMemory} runs a step to
+     * measure the rest. Empty for the other kinds.
      *
      * @param blockSide the side of a block's map
      */

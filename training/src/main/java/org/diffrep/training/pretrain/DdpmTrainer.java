@@ -9,6 +9,7 @@ import org.diffrep.common.provenance.Provenance;
 import org.diffrep.common.util.AtomicFiles;
 import org.diffrep.model.checkpoint.NpzWriter;
 import org.diffrep.model.diffusion.DiffusionSchedule;
+import org.diffrep.model.runtime.TrainingStep;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmUNet;
 import org.diffrep.training.data.ImageSource;
@@ -136,7 +137,7 @@ public final class DdpmTrainer {
             ema.put(k, sd.getVariable(k).getArr().dup());
         }
         this.adam = new Optimizer(TrainConfig.builder(options.lr(), options.batch()).optOptimizer(OptimizerKind.ADAM).optSeed(options.seed()).build());
-        Trainer.createGradFunctionQuietly(sd, new java.util.ArrayList<>(params.keySet()));
+        TrainingStep.prepare(sd, new java.util.ArrayList<>(params.keySet()));
     }
 
     public DdpmTrainer optStepListener(StepListener l) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import me.tongfei.progressbar.ProgressBar;
 import org.diffrep.common.util.AtomicFiles;
+import org.diffrep.model.runtime.TrainingStep;
 import org.diffrep.training.data.Seeds;
 import org.diffrep.training.heads.Layers;
 import org.diffrep.training.train.Checkpoint;
@@ -116,7 +117,7 @@ public final class SegTrainer {
             throw new UserInputException(out + " already holds a checkpoint: pass --resume to continue it or choose another --out");
         }
         AtomicFiles.writeString(out.resolve(Trainer.RUN), JSON.writeValueAsString(run));
-        Trainer.createGradFunctionQuietly(graph.sameDiff(), graph.trainableNames());
+        TrainingStep.prepare(graph.sameDiff(), graph.trainableNames());
         Map<String, INDArray> params = new LinkedHashMap<>();
         for (String name : graph.trainableNames()) params.put(name, graph.array(name));
         List<String> outputs = new ArrayList<>(List.of(SegGraph.LOSS));

@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import me.tongfei.progressbar.ProgressBar;
 import org.diffrep.common.UserInputException;
 import org.diffrep.common.util.AtomicFiles;
-import org.diffrep.model.runtime.NativeMemory;
 import org.diffrep.model.runtime.OpThreads;
+import org.diffrep.model.runtime.TrainingStep;
 import org.diffrep.training.data.Seeds;
 import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.Layers;
@@ -20,8 +20,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -139,7 +137,7 @@ public final class Trainer {
             fitStandardization(graph, train, config.evalBatch());
         }
         AtomicFiles.writeString(out.resolve(RUN), JSON.writeValueAsString(run));
-        createGradFunctionQuietly(graph.sameDiff(), graph.trainableNames());
+        TrainingStep.prepare(graph.sameDiff(), graph.trainableNames());
         long begin = System.nanoTime();
         for (int epoch = start; epoch < config.epochs(); epoch++) {
             long t0 = System.nanoTime();
@@ -157,22 +155,6 @@ public final class Trainer {
         }
         writeSummary(history, (System.nanoTime() - begin) / 1e9);
         return history;
-    }
-
-    /**
-     * Builds the backward graph up front: ND4J M2.1 prints one line per differentiated op to
-     * System.out (thousands for a U-Net graph), which would bury the command's output. Its runs
-     * release their intermediates as they go ({@link NativeMemory#releaseBackwardIntermediates}).
-     */
-    public static void createGradFunctionQuietly(SameDiff sd, List<String> variables) {
-        NativeMemory.releaseBackwardIntermediates(sd);
-        PrintStream original = System.out;
-        System.setOut(new PrintStream(OutputStream.nullOutputStream()));
-        try {
-            sd.createGradFunction(variables.toArray(new String[0]));
-        } finally {
-            System.setOut(original);
-        }
     }
 
     /**
