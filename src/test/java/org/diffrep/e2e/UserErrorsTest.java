@@ -216,6 +216,11 @@ class UserErrorsTest {
         CommandLineTest.Run attention = oneLineError(train(dir.resolve("a"), "--head", "attention", "--blocks", "1,2,3", "--pool-cap", "64"));
         assertThat(attention.err()).contains("the attention head's attention scores (batch 4 x ").contains("8 heads, 12,289 tokens")
                 .contains("needs about").contains("--pool-cap");
+        // a training step on 200,000 images, measured on 1 and 2 first: hundreds of GB of activations
+        CommandLineTest.Run step = oneLineError("train", "--dataset", "synthetic", "--config", "adm-tiny", "--checkpoint", CHECKPOINT,
+                "--limit-train", "200000", "--batch", "200000", "--no-progress", "--out", dir.resolve("b").toString());
+        assertThat(step.err()).contains("a training step of the linear head at batch 200000").contains("per image, measured on 1 and 2 images")
+                .contains("needs about").containsPattern("lower --batch \\(at most \\d+ fits\\), --pool");
         // one forward of 200,000 images through the whole U-Net: the skip connections alone hold hundreds of GB
         CommandLineTest.Run extract = oneLineError("extract", "--dataset", "synthetic", "--config", "adm-tiny", "--checkpoint", CHECKPOINT,
                 "--limit-train", "200000", "--shard-size", "200000", "--extract-batch", "200000", "--blocks", "37",

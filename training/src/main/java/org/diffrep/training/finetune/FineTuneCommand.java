@@ -18,8 +18,10 @@ import org.diffrep.training.data.Inputs;
 import org.diffrep.training.data.UnreadableImages;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
+import org.diffrep.training.heads.Heads;
 import org.diffrep.training.train.EpochMetrics;
 import org.diffrep.training.train.ImageFeeder;
+import org.diffrep.training.train.StepMemory;
 import org.diffrep.training.train.TrainConfig;
 import org.diffrep.training.train.Trainer;
 import org.slf4j.Logger;
@@ -113,9 +115,14 @@ public final class FineTuneCommand implements Callable<Integer> {
         HeadKind kind = h.kind();
         TrainConfig tc = schedule.config(lr, batch);
         FineTuneGraph graph;
+        int stepBatch = Math.min(batch, trainImages.size());
+        String sizeOptions = HeadOptions.sizeOptions(kind) + ", or freeze more blocks (--freeze-blocks)";
+        Heads.attentionScores(h, b -> cfg.layout().block(b).side(cfg.imageSize()), stepBatch)
+                .ifPresent(need -> need.requireFits("--batch, " + sizeOptions));
         try (StateDict weights = Checkpoints.read(checkpoint)) {
             graph = FineTuneGraph.build(h, cfg, weights::get, freezeBlocks, headSeed);
         }
+        StepMemory.requireFits("the " + kind + " head and the unfrozen U-Net", graph, graph::zeroBatch, stepBatch, sizeOptions);
         ObjectMapper json = new ObjectMapper();
         ObjectNode run = json.createObjectNode();
         run.put("model", cfg.toString());

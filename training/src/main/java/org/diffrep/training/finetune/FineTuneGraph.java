@@ -119,6 +119,11 @@ public final class FineTuneGraph implements CheckpointedGraph {
         return sd;
     }
 
+    /** The inputs of a training step on {@code batch} images, all zero ({@link ClassifierGraph#zeroInputs}). */
+    public Map<String, INDArray> zeroBatch(int batch) {
+        return ClassifierGraph.zeroInputs(sd, head, batch);
+    }
+
     public HeadConfig head() {
         return head;
     }

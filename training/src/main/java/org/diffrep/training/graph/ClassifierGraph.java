@@ -196,11 +196,17 @@ public final class ClassifierGraph implements CheckpointedGraph {
         return params.trainableNames();
     }
 
-    /**
-     * The inputs of a training step on {@code batch} images, all zero (every label class 0): what
-     * a step holds in memory depends on their shapes only.
-     */
+    /** The inputs of a training step on {@code batch} images, all zero ({@link #zeroInputs}). */
     public Map<String, INDArray> zeroBatch(int batch) {
+        return zeroInputs(sd, head, batch);
+    }
+
+    /**
+     * Inputs for every placeholder of a classification graph ({@code sd}, with {@code head}) for a
+     * training step on {@code batch} images, all zero (every label class 0): what a step holds in
+     * memory depends on their shapes only. Image and feature placeholders take T·batch rows.
+     */
+    public static Map<String, INDArray> zeroInputs(SameDiff sd, HeadConfig head, int batch) {
         long rows = (long) batch * head.timesteps().size();
         Map<String, INDArray> ph = new LinkedHashMap<>();
         for (String name : sd.inputs()) {

@@ -5,11 +5,14 @@ import org.diffrep.common.UserInputException;
 import org.diffrep.model.runtime.MemoryNeed;
 import org.diffrep.model.runtime.TrainingStep;
 import org.diffrep.training.graph.ClassifierGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.IntFunction;
 
 import static org.diffrep.common.util.ByteSizes.human;
 
@@ -29,40 +32,59 @@ public final class StepMemory {
 
     private StepMemory() {}
 
-    /** Measures {@code graph}'s training step on {@value #SMALL} and {@value #LARGE} images (builds its backward graph). */
+    /** Measures a classification head's training step on {@value #SMALL} and {@value #LARGE} images (builds its backward graph). */
     public static TrainingStep.Memory measure(ClassifierGraph graph) {
+        return measure(graph, graph::zeroBatch);
+    }
+
+    /**
+     * Measures {@code graph}'s training step (its loss and logits, the gradients of its trainable
+     * arrays) on {@value #SMALL} and {@value #LARGE} images.
+     *
+     * @param zeroBatch the graph's inputs for a batch of that many images
+     */
+    public static TrainingStep.Memory measure(CheckpointedGraph graph, IntFunction<Map<String, INDArray>> zeroBatch) {
         TrainingStep.prepare(graph.sameDiff(), graph.trainableNames());
         List<String> outputs = List.of(ClassifierGraph.LOSS, ClassifierGraph.LOGITS);
-        long small = TrainingStep.measure(graph.sameDiff(), graph.zeroBatch(SMALL), outputs, graph.trainableNames()).peakBytes();
-        long large = TrainingStep.measure(graph.sameDiff(), graph.zeroBatch(LARGE), outputs, graph.trainableNames()).peakBytes();
+        long small = TrainingStep.measure(graph.sameDiff(), zeroBatch.apply(SMALL), outputs, graph.trainableNames()).peakBytes();
+        long large = TrainingStep.measure(graph.sameDiff(), zeroBatch.apply(LARGE), outputs, graph.trainableNames()).peakBytes();
         return TrainingStep.Memory.fit(SMALL, small, LARGE, large);
     }
 
     /**
-     * Refuses a {@code batch} whose training step, on top of what this process holds now, does not
-     * fit its resident-set limit ({@link MemoryNeed.Limits#ofThisProcess()}).
+     * Refuses a {@code batch} whose training step of a classification head, on top of what this
+     * process holds now, does not fit its resident-set limit ({@link MemoryNeed.Limits#ofThisProcess()}).
      *
      * @param toLower the options besides --batch that make a step smaller, for the message
      */
     public static void requireFits(ClassifierGraph graph, int batch, String toLower) {
-        requireFits(graph, batch, toLower, MemoryNeed.Limits.ofThisProcess(), Pointer.physicalBytes());
+        requireFits("the " + graph.head().kind() + " head", graph, graph::zeroBatch, batch, toLower);
     }
 
-    /** As {@link #requireFits(ClassifierGraph, int, String)} for given limits and bytes already in use. */
-    static void requireFits(ClassifierGraph graph, int batch, String toLower, MemoryNeed.Limits limits, long inUse) {
-        String step = String.format(Locale.ROOT, "a training step of the %s head at batch %d", graph.head().kind(), batch);
+    /**
+     * As {@link #requireFits(ClassifierGraph, int, String)} for any graph whose step takes a loss
+     * and logits ({@code what}: "fine-tuning the attention head", for the message).
+     */
+    public static void requireFits(String what, CheckpointedGraph graph, IntFunction<Map<String, INDArray>> zeroBatch, int batch, String toLower) {
+        requireFits(what, graph, zeroBatch, batch, toLower, MemoryNeed.Limits.ofThisProcess(), Pointer.physicalBytes());
+    }
+
+    /** As {@link #requireFits(String, CheckpointedGraph, IntFunction, int, String)} for given limits and bytes already in use. */
+    static void requireFits(String what, CheckpointedGraph graph, IntFunction<Map<String, INDArray>> zeroBatch, int batch, String toLower,
+                            MemoryNeed.Limits limits, long inUse) {
+        String step = String.format(Locale.ROOT, "a training step of %s at batch %d", what, batch);
         TrainingStep.Memory memory;
         try {
-            memory = measure(graph);
+            memory = measure(graph, zeroBatch);
         } catch (OutOfMemoryError e) {
             throw new UserInputException(step + " does not fit in memory even for " + LARGE + " images (" + e.getMessage() + "): lower " + toLower);
         }
         long need = memory.at(batch);
-        String what = String.format(Locale.ROOT, "%s (%s + %s per image, measured on %d and %d images, on top of the %s this process holds)",
+        String described = String.format(Locale.ROOT, "%s (%s + %s per image, measured on %d and %d images, on top of the %s this process holds)",
                 step, human(memory.fixedBytes()), human(memory.bytesPerImage()), SMALL, LARGE, human(inUse));
-        log.info("{} holds about {}{}", step, human(need), what.substring(step.length()));
+        log.info("{} holds about {}{}", step, human(need), described.substring(step.length()));
         long fits = memory.largestBatchWithin(limits.residentBytes() - inUse);
         String lower = fits >= 1 && fits < batch ? "--batch (at most " + fits + " fits), " + toLower : "--batch, " + toLower;
-        new MemoryNeed(what, 0, MemoryNeed.sum(inUse, need), 0).requireFits(limits, lower);
+        new MemoryNeed(described, 0, MemoryNeed.sum(inUse, need), 0).requireFits(limits, lower);
     }
 }

@@ -2,14 +2,17 @@ package org.diffrep.training.finetune;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.diffrep.model.checkpoint.StateDict;
+import org.diffrep.model.runtime.TrainingStep;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.training.TestFixtures;
 import org.diffrep.training.data.GeneratedSquares;
+import org.diffrep.training.graph.ClassifierGraph;
 import org.diffrep.training.heads.HeadConfig;
 import org.diffrep.training.heads.HeadKind;
 import org.diffrep.training.train.EpochMetrics;
 import org.diffrep.training.train.ImageFeeder;
+import org.diffrep.training.train.StepMemory;
 import org.diffrep.training.train.TrainConfig;
 import org.diffrep.training.train.Trainer;
 import org.junit.jupiter.api.Test;
@@ -29,6 +32,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class FineTuneTest {
 
     private static final List<Integer> T = List.of(50);
+
+    @Test
+    void aFineTuningStepIsMeasuredThroughTheUnfrozenBackbone() {
+        FineTuneGraph g = FineTuneGraph.build(HeadConfig.defaults(HeadKind.LINEAR, T, List.of(5), 2), AdmConfigs.get("adm-tiny"),
+                TestFixtures.admTinyWeights()::get, 2, 0);
+        TrainingStep.Memory memory = StepMemory.measure(g, g::zeroBatch);
+        long measured = TrainingStep.measure(g.sameDiff(), g.zeroBatch(6), List.of(ClassifierGraph.LOSS, ClassifierGraph.LOGITS),
+                g.trainableNames()).peakBytes();
+        // 64 px images through blocks 1..5 with gradients for blocks 3..5: megabytes per image
+        assertThat(memory.bytesPerImage()).isGreaterThan(1L << 20);
+        assertThat((double) memory.at(6)).isCloseTo(measured, org.assertj.core.api.Assertions.within(0.05 * measured));
+    }
 
     @Test
     void unfrozenWeightsMoveFrozenOnesStayBitIdenticalAndResumeContinues(@TempDir Path dir) throws Exception {
