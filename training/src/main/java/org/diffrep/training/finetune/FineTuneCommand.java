@@ -122,7 +122,7 @@ public final class FineTuneCommand implements Callable<Integer> {
         try (StateDict weights = Checkpoints.read(checkpoint)) {
             graph = FineTuneGraph.build(h, cfg, weights::get, freezeBlocks, headSeed);
         }
-        StepMemory.requireFits("the " + kind + " head and the unfrozen U-Net", graph, graph::zeroBatch, stepBatch, sizeOptions);
+        StepMemory.requireFits("the " + kind + " head and the unfrozen U-Net", graph, graph::zeroBatch, StepMemory.CLASSIFIER_OUTPUTS, stepBatch, sizeOptions);
         ObjectMapper json = new ObjectMapper();
         ObjectNode run = json.createObjectNode();
         run.put("model", cfg.toString());

@@ -15,6 +15,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.array.SingleThreadArrayHolder;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -293,6 +294,28 @@ public final class SegGraph implements CheckpointedGraph {
 
     public SegHeadConfig head() {
         return head;
+    }
+
+    /**
+     * The inputs of a training step on {@code batch} images, all zero: images or features (T·batch
+     * rows, batch for pixels), and label rows of no class (ignored pixels). What a step holds in
+     * memory depends on their shapes only.
+     */
+    public Map<String, INDArray> zeroBatch(int batch) {
+        long rows = input == Input.PIXELS ? batch : (long) batch * head.timesteps().size();
+        Map<String, INDArray> ph = new LinkedHashMap<>();
+        for (String name : sd.inputs()) {
+            if (name.equals(LABELS)) {
+                ph.put(name, Nd4j.zeros(DataType.FLOAT, (long) batch * imageSize * imageSize, head.numClasses()));
+            } else if (name.equals(BN_TRAIN)) {
+                ph.put(name, Nd4j.ones(DataType.FLOAT, 1));
+            } else {
+                long[] shape = sd.getVariable(name).getShape().clone();
+                shape[0] = rows;
+                ph.put(name, Nd4j.zeros(DataType.FLOAT, shape));
+            }
+        }
+        return ph;
     }
 
     public Input input() {

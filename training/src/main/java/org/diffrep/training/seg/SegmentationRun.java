@@ -17,6 +17,7 @@ import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.training.data.UnreadableImages;
 import org.diffrep.training.heads.ParameterCount;
 import org.diffrep.training.train.Checkpoint;
+import org.diffrep.training.train.StepMemory;
 import org.diffrep.training.train.Trainer;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -121,6 +122,9 @@ public final class SegmentationRun {
             String sha = FileHashes.sha256(Path.of(setup.checkpoint()));
             StateDict weights = Checkpoints.read(Path.of(setup.checkpoint()));
             SegGraph graph = SegGraph.onBackbone(head, config, weights::get, setup.headSeed());
+            StepMemory.requireFits("the " + head.kind() + " head", graph, graph::zeroBatch, List.of(SegGraph.LOSS),
+                    Math.min(tc.batchSize(), train.size()), (head.kind() == SegHeadKind.UPERNET ? "--adapter-width, --decoder-channels, " : "")
+                            + "the number of --blocks and --t");
             ObjectNode run = describe(setup, config, sha, maxUnreadable);
             SegMetrics.Result r = new SegTrainer(graph, new SegFeeder(train, SegGraph.Input.IMAGES, head.timesteps(), tc.seed()),
                     new SegFeeder(eval, SegGraph.Input.IMAGES, head.timesteps(), tc.seed()), tc, out, run, train.classNames())

@@ -29,23 +29,24 @@ public final class StepMemory {
     private static final Logger log = LoggerFactory.getLogger(StepMemory.class);
     static final int SMALL = 1;
     static final int LARGE = 2;
+    /** What the classification trainers read from a step besides the gradients. */
+    public static final List<String> CLASSIFIER_OUTPUTS = List.of(ClassifierGraph.LOSS, ClassifierGraph.LOGITS);
 
     private StepMemory() {}
 
     /** Measures a classification head's training step on {@value #SMALL} and {@value #LARGE} images (builds its backward graph). */
     public static TrainingStep.Memory measure(ClassifierGraph graph) {
-        return measure(graph, graph::zeroBatch);
+        return measure(graph, graph::zeroBatch, CLASSIFIER_OUTPUTS);
     }
 
     /**
-     * Measures {@code graph}'s training step (its loss and logits, the gradients of its trainable
-     * arrays) on {@value #SMALL} and {@value #LARGE} images.
+     * Measures {@code graph}'s training step (the {@code outputs} its trainer reads, the gradients
+     * of its trainable arrays) on {@value #SMALL} and {@value #LARGE} images.
      *
      * @param zeroBatch the graph's inputs for a batch of that many images
      */
-    public static TrainingStep.Memory measure(CheckpointedGraph graph, IntFunction<Map<String, INDArray>> zeroBatch) {
+    public static TrainingStep.Memory measure(CheckpointedGraph graph, IntFunction<Map<String, INDArray>> zeroBatch, List<String> outputs) {
         TrainingStep.prepare(graph.sameDiff(), graph.trainableNames());
-        List<String> outputs = List.of(ClassifierGraph.LOSS, ClassifierGraph.LOGITS);
         long small = TrainingStep.measure(graph.sameDiff(), zeroBatch.apply(SMALL), outputs, graph.trainableNames()).peakBytes();
         long large = TrainingStep.measure(graph.sameDiff(), zeroBatch.apply(LARGE), outputs, graph.trainableNames()).peakBytes();
         return TrainingStep.Memory.fit(SMALL, small, LARGE, large);
@@ -58,24 +59,25 @@ public final class StepMemory {
      * @param toLower the options besides --batch that make a step smaller, for the message
      */
     public static void requireFits(ClassifierGraph graph, int batch, String toLower) {
-        requireFits("the " + graph.head().kind() + " head", graph, graph::zeroBatch, batch, toLower);
+        requireFits("the " + graph.head().kind() + " head", graph, graph::zeroBatch, CLASSIFIER_OUTPUTS, batch, toLower);
     }
 
     /**
-     * As {@link #requireFits(ClassifierGraph, int, String)} for any graph whose step takes a loss
-     * and logits ({@code what}: "fine-tuning the attention head", for the message).
+     * As {@link #requireFits(ClassifierGraph, int, String)} for any training graph ({@code what}:
+     * "the upernet head", for the message; {@code outputs}: what its trainer reads besides gradients).
      */
-    public static void requireFits(String what, CheckpointedGraph graph, IntFunction<Map<String, INDArray>> zeroBatch, int batch, String toLower) {
-        requireFits(what, graph, zeroBatch, batch, toLower, MemoryNeed.Limits.ofThisProcess(), Pointer.physicalBytes());
+    public static void requireFits(String what, CheckpointedGraph graph, IntFunction<Map<String, INDArray>> zeroBatch, List<String> outputs,
+                                   int batch, String toLower) {
+        requireFits(what, graph, zeroBatch, outputs, batch, toLower, MemoryNeed.Limits.ofThisProcess(), Pointer.physicalBytes());
     }
 
-    /** As {@link #requireFits(String, CheckpointedGraph, IntFunction, int, String)} for given limits and bytes already in use. */
-    static void requireFits(String what, CheckpointedGraph graph, IntFunction<Map<String, INDArray>> zeroBatch, int batch, String toLower,
-                            MemoryNeed.Limits limits, long inUse) {
+    /** As {@link #requireFits(String, CheckpointedGraph, IntFunction, List, int, String)} for given limits and bytes already in use. */
+    static void requireFits(String what, CheckpointedGraph graph, IntFunction<Map<String, INDArray>> zeroBatch, List<String> outputs, int batch,
+                            String toLower, MemoryNeed.Limits limits, long inUse) {
         String step = String.format(Locale.ROOT, "a training step of %s at batch %d", what, batch);
         TrainingStep.Memory memory;
         try {
-            memory = measure(graph, zeroBatch);
+            memory = measure(graph, zeroBatch, outputs);
         } catch (OutOfMemoryError e) {
             throw new UserInputException(step + " does not fit in memory even for " + LARGE + " images (" + e.getMessage() + "): lower " + toLower);
         }

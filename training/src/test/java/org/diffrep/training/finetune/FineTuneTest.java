@@ -37,7 +37,7 @@ class FineTuneTest {
     void aFineTuningStepIsMeasuredThroughTheUnfrozenBackbone() {
         FineTuneGraph g = FineTuneGraph.build(HeadConfig.defaults(HeadKind.LINEAR, T, List.of(5), 2), AdmConfigs.get("adm-tiny"),
                 TestFixtures.admTinyWeights()::get, 2, 0);
-        TrainingStep.Memory memory = StepMemory.measure(g, g::zeroBatch);
+        TrainingStep.Memory memory = StepMemory.measure(g, g::zeroBatch, StepMemory.CLASSIFIER_OUTPUTS);
         long measured = TrainingStep.measure(g.sameDiff(), g.zeroBatch(6), List.of(ClassifierGraph.LOSS, ClassifierGraph.LOGITS),
                 g.trainableNames()).peakBytes();
         // 64 px images through blocks 1..5 with gradients for blocks 3..5: megabytes per image

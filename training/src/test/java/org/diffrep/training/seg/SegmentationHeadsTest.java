@@ -6,6 +6,7 @@ import org.diffrep.datasets.DatasetRegistry;
 import org.diffrep.datasets.ImageDataset;
 import org.diffrep.datasets.SegmentationOptions;
 import org.diffrep.model.checkpoint.StateDict;
+import org.diffrep.model.runtime.TrainingStep;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmConfigs;
 import org.diffrep.training.TestFixtures;
@@ -13,6 +14,7 @@ import org.diffrep.training.cli.EvalCommand;
 import org.diffrep.training.cli.HeadInfoCommand;
 import org.diffrep.training.cli.TrainCommand;
 import org.diffrep.training.train.Checkpoint;
+import org.diffrep.training.train.StepMemory;
 import org.diffrep.training.train.Trainer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -150,6 +152,17 @@ class SegmentationHeadsTest {
         for (String name : a.arrays().keySet()) {
             assertThat(b.arrays().get(name)).as(name).isEqualTo(a.arrays().get(name));
         }
+    }
+
+    @Test
+    void anUpernetStepIsMeasuredOnTwoSmallBatchesAndPredictsALargerOne() {
+        SegHeadConfig head = new SegHeadConfig(SegHeadKind.UPERNET, List.of(50, 150), List.of(24, 30), 150, 8, 8);
+        SegGraph g = SegGraph.onBackbone(head, TINY, TestFixtures.admTinyWeights()::get, 1);
+        TrainingStep.Memory memory = StepMemory.measure(g, g::zeroBatch, List.of(SegGraph.LOSS));
+        long measured = TrainingStep.measure(g.sameDiff(), g.zeroBatch(4), List.of(SegGraph.LOSS), g.trainableNames()).peakBytes();
+        // 150-class logits at 64x64 and their gradients alone are 4.9 MB per image
+        assertThat(memory.bytesPerImage()).isGreaterThan(4_915_200L);
+        assertThat((double) memory.at(4)).isCloseTo(measured, org.assertj.core.api.Assertions.within(0.05 * measured));
     }
 
     @Test

@@ -57,8 +57,8 @@ class StepMemoryTest {
         long inUse = 100L << 20;
         long room = memory.at(40);
         MemoryNeed.Limits limits = new MemoryNeed.Limits(1L << 30, inUse + room, true);
-        assertThatCode(() -> StepMemory.requireFits("the attention head", graph, graph::zeroBatch, 40, "--dim", limits, inUse)).doesNotThrowAnyException();
-        assertThatThrownBy(() -> StepMemory.requireFits("the attention head", graph, graph::zeroBatch, 128, "--dim", limits, inUse))
+        assertThatCode(() -> StepMemory.requireFits("the attention head", graph, graph::zeroBatch, StepMemory.CLASSIFIER_OUTPUTS, 40, "--dim", limits, inUse)).doesNotThrowAnyException();
+        assertThatThrownBy(() -> StepMemory.requireFits("the attention head", graph, graph::zeroBatch, StepMemory.CLASSIFIER_OUTPUTS, 128, "--dim", limits, inUse))
                 .isInstanceOf(UserInputException.class)
                 .hasMessageContaining("a training step of the attention head at batch 128")
                 .hasMessageContaining("--batch (at most 40 fits), --dim")
