@@ -6,9 +6,11 @@ import org.nd4j.autodiff.samediff.internal.SessionMemMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.LongShapeDescriptor;
+import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -43,6 +45,25 @@ public final class TrainingStep {
         } finally {
             System.setOut(original);
         }
+    }
+
+    /**
+     * Inputs for every placeholder of {@code sd}: those in {@code given} as they are, the others
+     * zeros of their declared shape with {@code rows} as the first (batch) dimension. For measuring
+     * a step, whose memory depends on shapes only.
+     */
+    public static Map<String, INDArray> zeroInputs(SameDiff sd, long rows, Map<String, INDArray> given) {
+        Map<String, INDArray> inputs = new LinkedHashMap<>();
+        for (String name : sd.inputs()) {
+            INDArray value = given.get(name);
+            if (value == null) {
+                long[] shape = sd.getVariable(name).getShape().clone();
+                shape[0] = rows;
+                value = Nd4j.zeros(DataType.FLOAT, shape);
+            }
+            inputs.put(name, value);
+        }
+        return inputs;
     }
 
     /** What one gradient computation allocated through the graph runner, in bytes, and the most of it live at once. */

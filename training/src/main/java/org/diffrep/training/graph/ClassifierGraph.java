@@ -1,6 +1,7 @@
 package org.diffrep.training.graph;
 
 import org.diffrep.model.runtime.NativeMemory;
+import org.diffrep.model.runtime.TrainingStep;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmUNet;
 import org.diffrep.model.unet.UNetLayout;
@@ -207,22 +208,9 @@ public final class ClassifierGraph implements CheckpointedGraph {
      * memory depends on their shapes only. Image and feature placeholders take T·batch rows.
      */
     public static Map<String, INDArray> zeroInputs(SameDiff sd, HeadConfig head, int batch) {
-        long rows = (long) batch * head.timesteps().size();
-        Map<String, INDArray> ph = new LinkedHashMap<>();
-        for (String name : sd.inputs()) {
-            if (name.equals(LABELS)) {
-                INDArray labels = Nd4j.zeros(DataType.FLOAT, batch, head.numClasses());
-                labels.getColumn(0).assign(1);
-                ph.put(name, labels);
-            } else if (name.equals(BN_TRAIN)) {
-                ph.put(name, Nd4j.ones(DataType.FLOAT, 1));
-            } else {
-                long[] shape = sd.getVariable(name).getShape().clone();
-                shape[0] = rows;
-                ph.put(name, Nd4j.zeros(DataType.FLOAT, shape));
-            }
-        }
-        return ph;
+        INDArray labels = Nd4j.zeros(DataType.FLOAT, batch, head.numClasses());
+        labels.getColumn(0).assign(1);
+        return TrainingStep.zeroInputs(sd, (long) batch * head.timesteps().size(), Map.of(LABELS, labels, BN_TRAIN, Nd4j.ones(DataType.FLOAT, 1)));
     }
 
     /** Non-trained state saved with the head (BatchNorm running statistics). */

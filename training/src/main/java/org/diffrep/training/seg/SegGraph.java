@@ -1,5 +1,6 @@
 package org.diffrep.training.seg;
 
+import org.diffrep.model.runtime.TrainingStep;
 import org.diffrep.model.unet.AdmConfig;
 import org.diffrep.model.unet.AdmUNet;
 import org.diffrep.model.unet.UNetLayout;
@@ -303,19 +304,8 @@ public final class SegGraph implements CheckpointedGraph {
      */
     public Map<String, INDArray> zeroBatch(int batch) {
         long rows = input == Input.PIXELS ? batch : (long) batch * head.timesteps().size();
-        Map<String, INDArray> ph = new LinkedHashMap<>();
-        for (String name : sd.inputs()) {
-            if (name.equals(LABELS)) {
-                ph.put(name, Nd4j.zeros(DataType.FLOAT, (long) batch * imageSize * imageSize, head.numClasses()));
-            } else if (name.equals(BN_TRAIN)) {
-                ph.put(name, Nd4j.ones(DataType.FLOAT, 1));
-            } else {
-                long[] shape = sd.getVariable(name).getShape().clone();
-                shape[0] = rows;
-                ph.put(name, Nd4j.zeros(DataType.FLOAT, shape));
-            }
-        }
-        return ph;
+        INDArray unlabelled = Nd4j.zeros(DataType.FLOAT, (long) batch * imageSize * imageSize, head.numClasses());
+        return TrainingStep.zeroInputs(sd, rows, Map.of(LABELS, unlabelled, BN_TRAIN, Nd4j.ones(DataType.FLOAT, 1)));
     }
 
     public Input input() {
