@@ -101,7 +101,7 @@ public final class TrainCommand implements Callable<Integer> {
             HeadConfig h = head.build(a.config, a.numClasses());
             TrainConfig tc = trainConfig(kind);
             // the attention scores alone, from the sizes: refuses an absurd request before a step is even measured
-            Heads.attentionScores(h, b -> a.config.layout().block(b).side(a.config.imageSize()), tc.batchSize())
+            Heads.attentionScores(h, a.config, tc.batchSize())
                     .ifPresent(need -> need.requireFits("--batch, " + HeadOptions.sizeOptions(kind)));
             ClassifierGraph graph = a.graph(h, tc.seed(), !schedule.noProgress, true);
             StepMemory.requireFits(graph, Math.min(tc.batchSize(), a.trainImages.size()), HeadOptions.sizeOptions(kind));

@@ -117,7 +117,7 @@ public final class FineTuneCommand implements Callable<Integer> {
         FineTuneGraph graph;
         int stepBatch = Math.min(batch, trainImages.size());
         String sizeOptions = HeadOptions.sizeOptions(kind) + ", or freeze more blocks (--freeze-blocks)";
-        Heads.attentionScores(h, b -> cfg.layout().block(b).side(cfg.imageSize()), stepBatch)
+        Heads.attentionScores(h, cfg, stepBatch)
                 .ifPresent(need -> need.requireFits("--batch, " + sizeOptions));
         try (StateDict weights = Checkpoints.read(checkpoint)) {
             graph = FineTuneGraph.build(h, cfg, weights::get, freezeBlocks, headSeed);

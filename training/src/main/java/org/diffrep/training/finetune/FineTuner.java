@@ -117,6 +117,7 @@ public final class FineTuner {
             throw new UserInputException(out + " already holds a checkpoint: pass --resume to continue it or choose another --out");
         }
         AtomicFiles.writeString(out.resolve(Trainer.RUN), JSON.writeValueAsString(run));
+        TrainingStep.prepare(graph.sameDiff(), graph.trainableNames());
         long begin = System.nanoTime();
         for (int epoch = start; epoch < config.epochs(); epoch++) {
             long t0 = System.nanoTime();
@@ -143,8 +144,6 @@ public final class FineTuner {
         Map<String, INDArray> headParams = arrays(graph.headNames());
         Map<String, INDArray> backboneParams = arrays(graph.backboneNames());
         List<String> gradFor = graph.trainableNames();
-        // SameDiff prints one line per differentiated op to System.out when it builds the backward graph
-        TrainingStep.prepare(graph.sameDiff(), gradFor);
         double lossSum = 0;
         long correct = 0;
         try (ProgressBar bar = ProgressBars.open("finetune " + (epoch + 1) + "/" + config.epochs(), steps, progress)) {

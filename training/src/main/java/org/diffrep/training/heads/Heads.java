@@ -2,6 +2,7 @@ package org.diffrep.training.heads;
 
 import org.diffrep.model.features.Pooling;
 import org.diffrep.model.runtime.MemoryNeed;
+import org.diffrep.model.unet.AdmConfig;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -11,7 +12,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.function.IntUnaryOperator;
 
 /**
  * Builds a head's layers onto block features in a SameDiff graph and returns the logits [N, K].
@@ -89,13 +89,13 @@ public final class Heads {
      * refuses an absurd request before {@link org.diffrep.training.train.StepMemory} runs a step to
      * measure the rest. Empty for the other kinds.
      *
-     * @param blockSide the side of a block's map
+     * @param model the U-Net whose blocks the head reads
      */
-    public static Optional<MemoryNeed> attentionScores(HeadConfig cfg, IntUnaryOperator blockSide, int batch) {
+    public static Optional<MemoryNeed> attentionScores(HeadConfig cfg, AdmConfig model, int batch) {
         if (!cfg.kind().isAttention()) return Optional.empty();
         long tokens = 1;
         for (int b : cfg.blocks()) {
-            long s = cfg.inputSide(blockSide.applyAsInt(b));
+            long s = cfg.inputSide(model.layout().block(b).side(model.imageSize()));
             tokens += s * s;
         }
         int nt = cfg.timesteps().size();
